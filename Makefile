@@ -1,0 +1,48 @@
+# The few commands everyone uses. `make demo` and `make test` install what they need.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export PANORAMA_HOME ?= $(CURDIR)/.panorama
+export DAGSTER_HOME ?= $(PANORAMA_HOME)/dagster
+# Nothing may wait on the network: dbt, Dagster and great-expectations telemetry off.
+export DBT_SEND_ANONYMOUS_USAGE_STATS := False
+export DO_NOT_TRACK := 1
+export GX_ANALYTICS_ENABLED := False
+export DAGSTER_DISABLE_TELEMETRY := 1
+
+DEMO_MEMBERS ?= 5000
+DEMO_DAYS ?= 60
+
+.PHONY: install demo test dev lint bench clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.9
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	$(BIN)/panorama prepare
+	touch $(STAMP)
+
+demo: install
+	$(BIN)/panorama demo --members $(DEMO_MEMBERS) --days $(DEMO_DAYS) --home $(PANORAMA_HOME)
+
+test: install
+	$(BIN)/python -m pytest -q -n 2
+
+dev: install
+	$(BIN)/panorama prepare
+	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+lint: install
+	$(BIN)/ruff check dagster_project models_ml data_quality tests bench
+	$(BIN)/ruff format --check dagster_project models_ml data_quality tests bench
+
+bench: install
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) .panorama

@@ -1,0 +1,1 @@
+"""VIP Panorama: Dagster definitions, the command line and the built-in data simulator."""

@@ -1,0 +1,43 @@
+"""Resources, built from the settings object: the only place paths turn into resources."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from dagster_project.settings import Settings
+
+# Every asset that writes the warehouse runs in this pool; dagster.yaml limits it to one,
+# because DuckDB admits a single writing process.
+WRITER_POOL = "duckdb_writer"
+
+
+class PanoramaResource(dg.ConfigurableResource):
+    """The data directory and run knobs, handed to assets that read or write files."""
+
+    home: str
+    max_reject_share: float
+
+    @property
+    def settings(self) -> Settings:
+        return Settings(home=Path(self.home), max_reject_share=self.max_reject_share)
+
+
+def build_resources(settings: Settings) -> dict[str, object]:
+    """All resources of the code location for one settings object."""
+    return {
+        "duckdb": DuckDBResource(
+            database=str(settings.warehouse_path),
+            connection_config={
+                "threads": settings.duckdb_threads,
+                "memory_limit": settings.duckdb_memory_limit,
+                "autoinstall_known_extensions": False,
+                "preserve_insertion_order": False,
+            },
+        ),
+        "panorama": PanoramaResource(
+            home=str(settings.home), max_reject_share=settings.max_reject_share
+        ),
+    }

@@ -1,0 +1,1 @@
+"""Data quality: the raw data contract and the great-expectations suites built from it."""

@@ -1,0 +1,1 @@
+"""Machine learning for VIP Panorama: plain Python, importable without Dagster."""
