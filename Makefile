@@ -12,10 +12,10 @@ export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := False
 export DAGSTER_DISABLE_TELEMETRY := 1
 
-DEMO_MEMBERS ?= 5000
-DEMO_DAYS ?= 60
+# Extra arguments for `panorama demo`, e.g. make demo ARGS="--members 50000 --days 180"
+ARGS ?=
 
-.PHONY: install demo test dev lint bench clean
+.PHONY: install prepare demo test dev lint bench clean
 
 install: $(STAMP)
 
@@ -24,17 +24,19 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.9
 	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
-	$(BIN)/panorama prepare
 	touch $(STAMP)
 
-demo: install
-	$(BIN)/panorama demo --members $(DEMO_MEMBERS) --days $(DEMO_DAYS) --home $(PANORAMA_HOME)
+# The dbt manifest (dagster-dbt reads it when definitions load) and the Dagster instance config.
+prepare: install
+	$(BIN)/panorama --home $(PANORAMA_HOME) prepare
 
-test: install
+demo: prepare
+	$(BIN)/panorama --home $(PANORAMA_HOME) demo $(ARGS)
+
+test: prepare
 	$(BIN)/python -m pytest -q -n 2
 
-dev: install
-	$(BIN)/panorama prepare
+dev: prepare
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 lint: install

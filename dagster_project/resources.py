@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import dagster as dg
+from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
+from dagster_project.defs.warehouse.project import dbt_executable, dbt_project
 from dagster_project.settings import Settings
 
 # Every asset that writes the warehouse runs in this pool; dagster.yaml limits it to one,
@@ -19,10 +21,15 @@ class PanoramaResource(dg.ConfigurableResource):
 
     home: str
     max_reject_share: float
+    min_tolerated_bad_rows: int
 
     @property
     def settings(self) -> Settings:
-        return Settings(home=Path(self.home), max_reject_share=self.max_reject_share)
+        return Settings(
+            home=Path(self.home),
+            max_reject_share=self.max_reject_share,
+            min_tolerated_bad_rows=self.min_tolerated_bad_rows,
+        )
 
 
 def build_resources(settings: Settings) -> dict[str, object]:
@@ -38,6 +45,10 @@ def build_resources(settings: Settings) -> dict[str, object]:
             },
         ),
         "panorama": PanoramaResource(
-            home=str(settings.home), max_reject_share=settings.max_reject_share
+            home=str(settings.home),
+            max_reject_share=settings.max_reject_share,
+            min_tolerated_bad_rows=settings.min_tolerated_bad_rows,
         ),
+        # dbt reaches the same warehouse file through PANORAMA_HOME (dbt/profiles.yml).
+        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
     }

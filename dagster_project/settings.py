@@ -9,10 +9,14 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from data_quality.suites import RejectTolerance
+
 TIMEZONE = "Asia/Shanghai"
 DEFAULT_HOME = ".panorama"
 DEFAULT_PARTITION_START = "2025-01-01"
 DEFAULT_MAX_REJECT_SHARE = 0.05
+# A day may always hold this many bad rows, so one bad row among ten does not stop the pipeline.
+DEFAULT_MIN_TOLERATED_BAD_ROWS = 5
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt"
@@ -26,8 +30,13 @@ class Settings:
     home: Path
     partition_start: str = DEFAULT_PARTITION_START
     max_reject_share: float = DEFAULT_MAX_REJECT_SHARE
+    min_tolerated_bad_rows: int = DEFAULT_MIN_TOLERATED_BAD_ROWS
     duckdb_threads: int = 2
     duckdb_memory_limit: str = "4GB"
+
+    @property
+    def reject_tolerance(self) -> RejectTolerance:
+        return RejectTolerance(self.max_reject_share, self.min_tolerated_bad_rows)
 
     @property
     def landing_dir(self) -> Path:
@@ -60,6 +69,9 @@ class Settings:
             home=Path(env.get("PANORAMA_HOME", DEFAULT_HOME)).resolve(),
             partition_start=env.get("PANORAMA_PARTITION_START", DEFAULT_PARTITION_START),
             max_reject_share=float(env.get("PANORAMA_MAX_REJECT_SHARE", DEFAULT_MAX_REJECT_SHARE)),
+            min_tolerated_bad_rows=int(
+                env.get("PANORAMA_MIN_TOLERATED_BAD_ROWS", DEFAULT_MIN_TOLERATED_BAD_ROWS)
+            ),
             duckdb_threads=int(env.get("PANORAMA_DUCKDB_THREADS", "2")),
             duckdb_memory_limit=env.get("PANORAMA_DUCKDB_MEMORY_LIMIT", "4GB"),
         )

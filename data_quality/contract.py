@@ -85,7 +85,11 @@ def _member() -> Column:
 
 def _game() -> Column:
     return Column(
-        "game_code", "string", "Game, from seed games.", required=True, allowed_seed=("games", "game_code")
+        "game_code",
+        "string",
+        "Game, from seed games.",
+        required=True,
+        allowed_seed=("games", "game_code"),
     )
 
 
@@ -100,7 +104,15 @@ def _at(name: str, description: str, required: bool = True) -> Column:
 CHANNELS = ("OB", "IB", "IM", "SMS", "EMAIL", "APP", "WEB")
 CONTACT_OUTCOMES = ("REACHED", "NO_ANSWER", "WRONG_NUMBER", "REFUSED")
 CONTACT_PURPOSES = (
-    "WELCOME", "RETENTION", "WINBACK", "SERVICE", "MARKETING", "SECURITY", "BIRTHDAY", "SURVEY", "VERIFY",
+    "WELCOME",
+    "RETENTION",
+    "WINBACK",
+    "SERVICE",
+    "MARKETING",
+    "SECURITY",
+    "BIRTHDAY",
+    "SURVEY",
+    "VERIFY",
 )
 RECHARGE_TYPES = ("PAYMENT", "REFUND", "CHARGEBACK")
 GUILD_ROLES = ("LEADER", "OFFICER", "MEMBER", "NONE")
@@ -112,7 +124,12 @@ SECURITY_EVENT_TYPES = (
     "SECURITY_PRODUCT_UNBOUND",
 )
 MANUAL_TAG_CODES = (
-    "RED_LIST", "WHITE_LIST", "PERSONALITY_NOTE", "PREFERENCE_NOTE", "CONTACT_PHONE", "CONTACT_EMAIL",
+    "RED_LIST",
+    "WHITE_LIST",
+    "PERSONALITY_NOTE",
+    "PREFERENCE_NOTE",
+    "CONTACT_PHONE",
+    "CONTACT_EMAIL",
 )
 TICKET_CATEGORIES = ("PAYMENT", "ACCOUNT", "BUG", "COMPLAINT", "CONSULT", "SECURITY")
 TICKET_STATUSES = ("OPEN", "RESOLVED", "CLOSED")
@@ -133,15 +150,32 @@ SOURCES: dict[str, Source] = {
                 Column("real_name", "string", "Real name as registered.", pii=True),
                 Column("gender", "string", "M, F or U (unknown).", allowed=("M", "F", "U")),
                 Column("birth_date", "date", "Birthday, YYYY-MM-DD, self-reported."),
-                Column("region", "string", "Province or region, from seed regions.",
-                       allowed_seed=("regions", "region_code")),
-                Column("occupation", "string", "Occupation, from seed occupations.",
-                       allowed_seed=("occupations", "occupation_code")),
-                Column("phone", "string", "Self-reported phone, as typed (may be malformed).",
-                       pii=True, phone=True),
+                Column(
+                    "region",
+                    "string",
+                    "Province or region, from seed regions.",
+                    allowed_seed=("regions", "region_code"),
+                ),
+                Column(
+                    "occupation",
+                    "string",
+                    "Occupation, from seed occupations.",
+                    allowed_seed=("occupations", "occupation_code"),
+                ),
+                Column(
+                    "phone",
+                    "string",
+                    "Self-reported phone, as typed (may be malformed).",
+                    pii=True,
+                    phone=True,
+                ),
                 Column("email", "string", "Self-reported e-mail, as typed.", pii=True),
-                Column("register_channel", "string", "Where the account was opened.",
-                       allowed=("APP", "WEB", "PARTNER")),
+                Column(
+                    "register_channel",
+                    "string",
+                    "Where the account was opened.",
+                    allowed=("APP", "WEB", "PARTNER"),
+                ),
             ),
         ),
         Source(
@@ -151,11 +185,19 @@ SOURCES: dict[str, Source] = {
             event_time="login_at",
             columns=(
                 Column("login_id", "string", "Session id.", required=True),
-                _member(), _game(), _server(),
+                _member(),
+                _game(),
+                _server(),
                 _at("login_at", "Session start."),
-                Column("duration_min", "int", "Session length in minutes.", min_value=0, max_value=1440),
-                Column("region", "string", "Region the session came from.",
-                       allowed_seed=("regions", "region_code")),
+                Column(
+                    "duration_min", "int", "Session length in minutes.", min_value=0, max_value=1440
+                ),
+                Column(
+                    "region",
+                    "string",
+                    "Region the session came from.",
+                    allowed_seed=("regions", "region_code"),
+                ),
                 Column("device_type", "string", "Device family.", allowed=("IOS", "ANDROID", "PC")),
             ),
         ),
@@ -166,14 +208,30 @@ SOURCES: dict[str, Source] = {
             event_time="recharged_at",
             columns=(
                 Column("recharge_id", "string", "Payment transaction id.", required=True),
-                _member(), _game(),
+                _member(),
+                _game(),
                 _at("recharged_at", "When the payment, refund or chargeback was booked."),
-                Column("txn_type", "string", "PAYMENT, REFUND or CHARGEBACK.", required=True,
-                       allowed=RECHARGE_TYPES),
-                Column("amount_cny", "float", "Amount in CNY, always positive; the type gives the sign.",
-                       required=True, min_value=0.01, max_value=100_000),
-                Column("pay_method", "string", "Payment method.",
-                       allowed=("ALIPAY", "WECHAT", "CARD", "APPLE", "GOOGLE")),
+                Column(
+                    "txn_type",
+                    "string",
+                    "PAYMENT, REFUND or CHARGEBACK.",
+                    required=True,
+                    allowed=RECHARGE_TYPES,
+                ),
+                Column(
+                    "amount_cny",
+                    "float",
+                    "Amount in CNY, always positive; the type gives the sign.",
+                    required=True,
+                    min_value=0.01,
+                    max_value=100_000,
+                ),
+                Column(
+                    "pay_method",
+                    "string",
+                    "Payment method.",
+                    allowed=("ALIPAY", "WECHAT", "CARD", "APPLE", "GOOGLE"),
+                ),
             ),
         ),
         Source(
@@ -183,28 +241,50 @@ SOURCES: dict[str, Source] = {
             event_time="consumed_at",
             columns=(
                 Column("consumption_id", "string", "Consumption transaction id.", required=True),
-                _member(), _game(), _server(),
+                _member(),
+                _game(),
+                _server(),
                 _at("consumed_at", "When the currency was spent."),
-                Column("amount_cny", "float", "Value spent in CNY.", required=True,
-                       min_value=0.01, max_value=50_000),
-                Column("item_category", "string", "What was bought.",
-                       allowed=("PROP", "SKIN", "GACHA", "VIP_PASS", "BATTLE_PASS", "OTHER")),
+                Column(
+                    "amount_cny",
+                    "float",
+                    "Value spent in CNY.",
+                    required=True,
+                    min_value=0.01,
+                    max_value=50_000,
+                ),
+                Column(
+                    "item_category",
+                    "string",
+                    "What was bought.",
+                    allowed=("PROP", "SKIN", "GACHA", "VIP_PASS", "BATTLE_PASS", "OTHER"),
+                ),
             ),
         ),
         Source(
             "characters",
-            "Character snapshots: one row each time a character is created, levels up or changes guild.",
+            "Character snapshots: one row each time a character is created, levels up or "
+            "changes guild.",
             key=("character_id", "updated_at"),
             event_time="updated_at",
             columns=(
                 Column("character_id", "string", "Character id.", required=True),
-                _member(), _game(), _server(),
+                _member(),
+                _game(),
+                _server(),
                 _at("updated_at", "When this snapshot was taken."),
-                Column("level", "int", "Character level.", required=True, min_value=1, max_value=200),
+                Column(
+                    "level", "int", "Character level.", required=True, min_value=1, max_value=200
+                ),
                 Column("guild_id", "string", "Guild id; empty when guildless."),
                 Column("guild_name", "string", "Guild name."),
-                Column("guild_role", "string", "Role in the guild (NONE when guildless).",
-                       required=True, allowed=GUILD_ROLES),
+                Column(
+                    "guild_role",
+                    "string",
+                    "Role in the guild (NONE when guildless).",
+                    required=True,
+                    allowed=GUILD_ROLES,
+                ),
             ),
         ),
         Source(
@@ -215,10 +295,20 @@ SOURCES: dict[str, Source] = {
             columns=(
                 Column("participation_id", "string", "Participation id.", required=True),
                 _member(),
-                Column("activity_code", "string", "Activity, from seed activities.", required=True,
-                       allowed_seed=("activities", "activity_code")),
+                Column(
+                    "activity_code",
+                    "string",
+                    "Activity, from seed activities.",
+                    required=True,
+                    allowed_seed=("activities", "activity_code"),
+                ),
                 _at("participated_at", "When the member took part."),
-                Column("result", "string", "How far the member got.", allowed=("JOINED", "COMPLETED", "WON")),
+                Column(
+                    "result",
+                    "string",
+                    "How far the member got.",
+                    allowed=("JOINED", "COMPLETED", "WON"),
+                ),
             ),
         ),
         Source(
@@ -230,11 +320,27 @@ SOURCES: dict[str, Source] = {
                 Column("exchange_id", "string", "Exchange id.", required=True),
                 _member(),
                 _at("exchanged_at", "When the points were spent."),
-                Column("exchange_type", "string", "MALL_REDEEM or CONVERT_GROWTH.", required=True,
-                       allowed=("MALL_REDEEM", "CONVERT_GROWTH")),
-                Column("item_code", "string", "Mall item (seed mall_items); empty for conversions.",
-                       allowed_seed=("mall_items", "item_code")),
-                Column("points", "int", "G-points spent.", required=True, min_value=1, max_value=1_000_000),
+                Column(
+                    "exchange_type",
+                    "string",
+                    "MALL_REDEEM or CONVERT_GROWTH.",
+                    required=True,
+                    allowed=("MALL_REDEEM", "CONVERT_GROWTH"),
+                ),
+                Column(
+                    "item_code",
+                    "string",
+                    "Mall item (seed mall_items); empty for conversions.",
+                    allowed_seed=("mall_items", "item_code"),
+                ),
+                Column(
+                    "points",
+                    "int",
+                    "G-points spent.",
+                    required=True,
+                    min_value=1,
+                    max_value=1_000_000,
+                ),
             ),
         ),
         Source(
@@ -246,18 +352,49 @@ SOURCES: dict[str, Source] = {
                 Column("contact_id", "string", "Contact id.", required=True),
                 _member(),
                 _at("contacted_at", "When the contact happened."),
-                Column("channel", "string", "OB, IB, IM, SMS, EMAIL, APP or WEB.", required=True,
-                       allowed=CHANNELS),
-                Column("direction", "string", "IN (member-initiated) or OUT.", required=True,
-                       allowed=("IN", "OUT")),
-                Column("agent_id", "string", "Agent who handled it, from seed agents.",
-                       allowed_seed=("agents", "agent_id")),
+                Column(
+                    "channel",
+                    "string",
+                    "OB, IB, IM, SMS, EMAIL, APP or WEB.",
+                    required=True,
+                    allowed=CHANNELS,
+                ),
+                Column(
+                    "direction",
+                    "string",
+                    "IN (member-initiated) or OUT.",
+                    required=True,
+                    allowed=("IN", "OUT"),
+                ),
+                Column(
+                    "agent_id",
+                    "string",
+                    "Agent who handled it, from seed agents.",
+                    allowed_seed=("agents", "agent_id"),
+                ),
                 Column("purpose", "string", "Why the contact was made.", allowed=CONTACT_PURPOSES),
-                Column("outcome", "string", "REACHED, NO_ANSWER, WRONG_NUMBER or REFUSED.", required=True,
-                       allowed=CONTACT_OUTCOMES),
-                Column("phone", "string", "Number dialled or calling (phone channels).", pii=True, phone=True),
+                Column(
+                    "outcome",
+                    "string",
+                    "REACHED, NO_ANSWER, WRONG_NUMBER or REFUSED.",
+                    required=True,
+                    allowed=CONTACT_OUTCOMES,
+                ),
+                Column(
+                    "phone",
+                    "string",
+                    "Number dialled or calling (phone channels).",
+                    pii=True,
+                    phone=True,
+                ),
                 Column("email", "string", "Address written to (EMAIL channel).", pii=True),
-                Column("duration_sec", "int", "Talk or session time in seconds.", min_value=0, max_value=14_400),
+                Column(
+                    "duration_sec",
+                    "int",
+                    "Talk or session time in seconds.",
+                    min_value=0,
+                    max_value=14_400,
+                ),
             ),
         ),
         Source(
@@ -270,12 +407,28 @@ SOURCES: dict[str, Source] = {
                 _member(),
                 _at("opened_at", "When the ticket was opened."),
                 _at("updated_at", "When this version was written."),
-                Column("category", "string", "Ticket category.", required=True, allowed=TICKET_CATEGORIES),
+                Column(
+                    "category",
+                    "string",
+                    "Ticket category.",
+                    required=True,
+                    allowed=TICKET_CATEGORIES,
+                ),
                 Column("priority", "string", "P1 (urgent) to P3.", allowed=("P1", "P2", "P3")),
-                Column("status", "string", "OPEN, RESOLVED or CLOSED.", required=True, allowed=TICKET_STATUSES),
+                Column(
+                    "status",
+                    "string",
+                    "OPEN, RESOLVED or CLOSED.",
+                    required=True,
+                    allowed=TICKET_STATUSES,
+                ),
                 _at("resolved_at", "When it was resolved; empty while open.", required=False),
-                Column("agent_id", "string", "Agent in charge, from seed agents.",
-                       allowed_seed=("agents", "agent_id")),
+                Column(
+                    "agent_id",
+                    "string",
+                    "Agent in charge, from seed agents.",
+                    allowed_seed=("agents", "agent_id"),
+                ),
             ),
         ),
         Source(
@@ -288,10 +441,18 @@ SOURCES: dict[str, Source] = {
                 _member(),
                 _at("answered_at", "When the member answered."),
                 Column("contact_id", "string", "Contact the survey followed, if any."),
-                Column("score", "int", "Satisfaction 1 (worst) to 5 (best).", required=True,
-                       min_value=1, max_value=5),
+                Column(
+                    "score",
+                    "int",
+                    "Satisfaction 1 (worst) to 5 (best).",
+                    required=True,
+                    min_value=1,
+                    max_value=5,
+                ),
                 Column("comment", "string", "Free-text comment (Chinese)."),
-                Column("phone", "string", "Phone the member left for a callback.", pii=True, phone=True),
+                Column(
+                    "phone", "string", "Phone the member left for a callback.", pii=True, phone=True
+                ),
                 Column("email", "string", "E-mail the member left.", pii=True),
             ),
         ),
@@ -304,24 +465,48 @@ SOURCES: dict[str, Source] = {
                 Column("event_id", "string", "Security event id.", required=True),
                 _member(),
                 _at("occurred_at", "When it happened."),
-                Column("event_type", "string", "What happened.", required=True, allowed=SECURITY_EVENT_TYPES),
+                Column(
+                    "event_type",
+                    "string",
+                    "What happened.",
+                    required=True,
+                    allowed=SECURITY_EVENT_TYPES,
+                ),
                 Column("detail", "string", "Free text, e.g. the unusual region."),
             ),
         ),
         Source(
             "manual_tags",
-            "Entries by account managers: red and white lists, notes and contact details they learned.",
+            "Entries by account managers: red and white lists, notes and contact details "
+            "they learned.",
             key=("tag_entry_id",),
             event_time="entered_at",
             columns=(
                 Column("tag_entry_id", "string", "Entry id.", required=True),
                 _member(),
                 _at("entered_at", "When the entry was made."),
-                Column("entered_by", "string", "Account manager, from seed agents.",
-                       allowed_seed=("agents", "agent_id")),
-                Column("tag_code", "string", "What the entry is.", required=True, allowed=MANUAL_TAG_CODES),
-                Column("tag_value", "string", "The note, phone or e-mail; empty for list flags.", pii=True),
-                Column("action", "string", "ADD or REMOVE.", required=True, allowed=("ADD", "REMOVE")),
+                Column(
+                    "entered_by",
+                    "string",
+                    "Account manager, from seed agents.",
+                    allowed_seed=("agents", "agent_id"),
+                ),
+                Column(
+                    "tag_code",
+                    "string",
+                    "What the entry is.",
+                    required=True,
+                    allowed=MANUAL_TAG_CODES,
+                ),
+                Column(
+                    "tag_value",
+                    "string",
+                    "The note, phone or e-mail; empty for list flags.",
+                    pii=True,
+                ),
+                Column(
+                    "action", "string", "ADD or REMOVE.", required=True, allowed=("ADD", "REMOVE")
+                ),
             ),
         ),
     )

@@ -1,0 +1,54 @@
+"""Jobs, the daily schedule and the landing sensor."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+
+from dagster_project.partitions import daily_partitions
+from dagster_project.settings import TIMEZONE, get_settings
+from data_quality.contract import SOURCES
+
+DAILY_JOB_NAME = "panorama_daily"
+
+# In-process: Dagster's default executor starts a process per step (seconds of imports each),
+# and the warehouse admits a single writer anyway.
+panorama_daily = dg.define_asset_job(
+    DAILY_JOB_NAME,
+    selection=dg.AssetSelection.all(),
+    partitions_def=daily_partitions,
+    executor_def=dg.in_process_executor,
+    description="Everything for one day (or a range of days in one run): ingest, warehouse, "
+    "models, exports.",
+)
+
+panorama_daily_schedule = dg.build_schedule_from_partitioned_job(
+    panorama_daily,
+    hour_of_day=5,
+    minute_of_hour=30,
+    description="Runs yesterday's partition at 05:30 Asia/Shanghai, after the nightly drops.",
+)
+
+
+def landing_day_complete(landing_dir: Path, day: str) -> bool:
+    """True when every source has marked its folder for ``day`` complete with ``_SUCCESS``."""
+    return all((landing_dir / name / f"dt={day}" / "_SUCCESS").exists() for name in SOURCES)
+
+
+@dg.sensor(
+    job=panorama_daily,
+    minimum_interval_seconds=300,
+    default_status=dg.DefaultSensorStatus.STOPPED,
+    description="Runs a day as soon as all 12 sources have delivered it (their _SUCCESS markers).",
+)
+def landing_complete_sensor(context: dg.SensorEvaluationContext):
+    landing_dir = get_settings().landing_dir
+    today = dt.datetime.now(dt.UTC).astimezone(ZoneInfo(TIMEZONE)).date()
+    for offset in range(7, -1, -1):
+        day = (today - dt.timedelta(days=offset)).isoformat()
+        if landing_day_complete(landing_dir, day):
+            # run_key makes each complete day run once, however often the sensor ticks.
+            yield dg.RunRequest(run_key=f"landing-{day}", partition_key=day)

@@ -1,0 +1,51 @@
+with
+
+source as (
+
+    select * from {{ source('raw', 'logins') }}
+
+),
+
+renamed as (
+
+    select
+        {{ clean_string('login_id') }} as login_id,
+        {{ clean_string('member_id') }} as member_id,
+        {{ clean_code('game_code') }} as game_code,
+        {{ clean_code('server_id') }} as server_id,
+        {{ to_local_ts('login_at') }} as login_at,
+        {{ to_local_date('login_at') }} as login_date,
+        cast(duration_min as integer) as duration_minutes,
+        {{ clean_code('region') }} as region_code,
+        {{ clean_code('device_type') }} as device_type,
+        _landing_date,
+        _loaded_at,
+        _line
+    from source
+
+),
+
+deduped as (
+
+    {{ latest_delivery('renamed', ['login_id']) }}
+
+),
+
+final as (
+
+    select
+        login_id,
+        member_id,
+        game_code,
+        server_id,
+        login_at,
+        login_date,
+        duration_minutes,
+        region_code,
+        device_type,
+        _landing_date as landing_date
+    from deduped
+
+)
+
+select * from final
