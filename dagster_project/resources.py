@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from functools import cached_property
+from importlib.metadata import version
 from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import DbtCliResource
+from packaging.version import Version
 from dagster_duckdb import DuckDBResource
 
 from dagster_project.defs.warehouse.project import dbt_executable, dbt_project
@@ -14,6 +17,16 @@ from dagster_project.settings import Settings
 # Every asset that writes the warehouse runs in this pool; dagster.yaml limits it to one,
 # because DuckDB admits a single writing process.
 WRITER_POOL = "duckdb_writer"
+
+
+class OfflineDbtCliResource(DbtCliResource):
+    """dagster-dbt learns the dbt version by running ``dbt --version``, which also asks PyPI for
+    the latest release and so waits on the network at every run; the version installed beside
+    this code is the answer without it."""
+
+    @cached_property
+    def _cli_version(self) -> Version:
+        return Version(version("dbt-core"))
 
 
 class PanoramaResource(dg.ConfigurableResource):
@@ -50,5 +63,5 @@ def build_resources(settings: Settings) -> dict[str, object]:
             min_tolerated_bad_rows=settings.min_tolerated_bad_rows,
         ),
         # dbt reaches the same warehouse file through PANORAMA_HOME (dbt/profiles.yml).
-        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
+        "dbt": OfflineDbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
     }
