@@ -42,6 +42,7 @@ dev: prepare
 lint: install
 	$(BIN)/ruff check dagster_project models_ml data_quality tests bench
 	$(BIN)/ruff format --check dagster_project models_ml data_quality tests bench
+	$(BIN)/sqlfluff lint dbt/models
 
 bench: install
 	$(BIN)/python -m bench.run

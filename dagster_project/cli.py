@@ -34,7 +34,9 @@ python_logs:
 def _use_home(home: Path | None) -> Settings:
     """Point this process (and the dbt and Dagster processes it starts) at one data directory."""
     if home is not None:
+        # A home given on the command line is self-contained: its own Dagster instance too.
         os.environ["PANORAMA_HOME"] = str(home.resolve())
+        os.environ["DAGSTER_HOME"] = str(home.resolve() / "dagster")
     settings = Settings.from_env()
     os.environ["PANORAMA_HOME"] = str(settings.home)
     os.environ.setdefault("DAGSTER_HOME", str(settings.dagster_home))
@@ -134,8 +136,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def cmd_prepare(args: argparse.Namespace) -> int:
-    settings = _use_home(args.home)
-    write_instance_config(settings.dagster_home)
+    _use_home(args.home)
+    write_instance_config(Path(os.environ["DAGSTER_HOME"]))
     from dagster_project.defs.warehouse.project import prepare_dbt_manifest
 
     prepare_dbt_manifest()
@@ -201,7 +203,7 @@ def describe_warehouse(settings: Settings) -> str:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     settings = _use_home(args.home)
-    write_instance_config(settings.dagster_home)
+    write_instance_config(Path(os.environ["DAGSTER_HOME"]))
     started = time.perf_counter()
     run_simulation(args, settings.landing_dir)
     first_day = args.start.isoformat()
@@ -212,9 +214,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(describe_warehouse(settings))
     print()
     print(f"landing files:  {settings.landing_dir}")
-    print(
-        f"Dagster runs:   {settings.dagster_home} (see them with `make dev`, http://127.0.0.1:3000)"
-    )
+    print(f"Dagster runs:   {os.environ['DAGSTER_HOME']} (`make dev`, http://127.0.0.1:3000)")
     print(f"demo took {elapsed:,.0f} s")
     if not ok:
         print("the run FAILED: the step errors are in the log above", file=sys.stderr)

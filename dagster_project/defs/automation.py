@@ -33,9 +33,19 @@ panorama_daily_schedule = dg.build_schedule_from_partitioned_job(
 )
 
 
+# How far back the sensor looks for days whose delivery completed late.
+SENSOR_LOOKBACK_DAYS = 7
+
+
 def landing_day_complete(landing_dir: Path, day: str) -> bool:
     """True when every source has marked its folder for ``day`` complete with ``_SUCCESS``."""
     return all((landing_dir / name / f"dt={day}" / "_SUCCESS").exists() for name in SOURCES)
+
+
+def complete_landing_days(landing_dir: Path, today: dt.date) -> list[str]:
+    """The days of the lookback window, oldest first, whose landing files are complete."""
+    days = (today - dt.timedelta(days=offset) for offset in range(SENSOR_LOOKBACK_DAYS, -1, -1))
+    return [day.isoformat() for day in days if landing_day_complete(landing_dir, day.isoformat())]
 
 
 @dg.sensor(
@@ -45,10 +55,7 @@ def landing_day_complete(landing_dir: Path, day: str) -> bool:
     description="Runs a day as soon as all 12 sources have delivered it (their _SUCCESS markers).",
 )
 def landing_complete_sensor(context: dg.SensorEvaluationContext):
-    landing_dir = get_settings().landing_dir
-    today = dt.datetime.now(dt.UTC).astimezone(ZoneInfo(TIMEZONE)).date()
-    for offset in range(7, -1, -1):
-        day = (today - dt.timedelta(days=offset)).isoformat()
-        if landing_day_complete(landing_dir, day):
-            # run_key makes each complete day run once, however often the sensor ticks.
-            yield dg.RunRequest(run_key=f"landing-{day}", partition_key=day)
+    today = dt.datetime.now(ZoneInfo(TIMEZONE)).date()
+    for day in complete_landing_days(get_settings().landing_dir, today):
+        # run_key makes each complete day run once, however often the sensor ticks.
+        yield dg.RunRequest(run_key=f"landing-{day}", partition_key=day)
