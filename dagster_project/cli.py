@@ -151,10 +151,11 @@ def materialise_days(first_day: str, last_day: str) -> bool:
     """Materialise every asset for the days first..last in one in-process run."""
     import dagster as dg
 
-    from dagster_project.definitions import defs
+    from dagster_project.definitions import build_definitions
     from dagster_project.defs.automation import DAILY_JOB_NAME
 
-    job = defs.resolve_job_def(DAILY_JOB_NAME)
+    # Built now, not imported: the resources must point at this command's home.
+    job = build_definitions().resolve_job_def(DAILY_JOB_NAME)
     result = job.execute_in_process(
         instance=dg.DagsterInstance.get(),
         tags={
