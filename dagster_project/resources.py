@@ -8,8 +8,8 @@ from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import DbtCliResource
-from packaging.version import Version
 from dagster_duckdb import DuckDBResource
+from packaging.version import Version
 
 from dagster_project.defs.warehouse.project import dbt_executable, dbt_project
 from dagster_project.settings import Settings
@@ -35,6 +35,7 @@ class PanoramaResource(dg.ConfigurableResource):
     home: str
     max_reject_share: float
     min_tolerated_bad_rows: int
+    suite_batch_rows: int
 
     @property
     def settings(self) -> Settings:
@@ -42,6 +43,7 @@ class PanoramaResource(dg.ConfigurableResource):
             home=Path(self.home),
             max_reject_share=self.max_reject_share,
             min_tolerated_bad_rows=self.min_tolerated_bad_rows,
+            suite_batch_rows=self.suite_batch_rows,
         )
 
 
@@ -61,6 +63,7 @@ def build_resources(settings: Settings) -> dict[str, object]:
             home=str(settings.home),
             max_reject_share=settings.max_reject_share,
             min_tolerated_bad_rows=settings.min_tolerated_bad_rows,
+            suite_batch_rows=settings.suite_batch_rows,
         ),
         # dbt reaches the same warehouse file through PANORAMA_HOME (dbt/profiles.yml).
         "dbt": OfflineDbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),

@@ -17,6 +17,9 @@ DEFAULT_PARTITION_START = "2025-01-01"
 DEFAULT_MAX_REJECT_SHARE = 0.05
 # A day may always hold this many bad rows, so one bad row among ten does not stop the pipeline.
 DEFAULT_MIN_TOLERATED_BAD_ROWS = 5
+# Ingestion runs a source's quality suite once per this many delivered rows of consecutive days:
+# each run costs a fixed fraction of a second, and the batch is held in memory.
+DEFAULT_SUITE_BATCH_ROWS = 500_000
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt"
@@ -31,6 +34,7 @@ class Settings:
     partition_start: str = DEFAULT_PARTITION_START
     max_reject_share: float = DEFAULT_MAX_REJECT_SHARE
     min_tolerated_bad_rows: int = DEFAULT_MIN_TOLERATED_BAD_ROWS
+    suite_batch_rows: int = DEFAULT_SUITE_BATCH_ROWS
     duckdb_threads: int = 2
     duckdb_memory_limit: str = "4GB"
 
@@ -72,6 +76,7 @@ class Settings:
             min_tolerated_bad_rows=int(
                 env.get("PANORAMA_MIN_TOLERATED_BAD_ROWS", DEFAULT_MIN_TOLERATED_BAD_ROWS)
             ),
+            suite_batch_rows=int(env.get("PANORAMA_SUITE_BATCH_ROWS", DEFAULT_SUITE_BATCH_ROWS)),
             duckdb_threads=int(env.get("PANORAMA_DUCKDB_THREADS", "2")),
             duckdb_memory_limit=env.get("PANORAMA_DUCKDB_MEMORY_LIMIT", "4GB"),
         )

@@ -1,9 +1,11 @@
 """One great-expectations suite per raw source, built in code from the contract.
 
-A suite validates the batch a source delivered for one landing day: every row before rejection,
-leniently typed (``data_quality.parsing``: unparseable values are null). Row rules tolerate up to
-``max_reject_share`` bad rows, because ingestion rejects those rows one by one; a suite fails when
-there is more bad data than that, which is what the blocking quality gate is for.
+A suite validates a batch of what a source delivered: one landing day, or several consecutive
+days validated together (ingestion batches days because each validation has a fixed cost), every
+row before rejection, leniently typed (``data_quality.parsing``: unparseable values are null). Row
+rules tolerate up to ``max_reject_share`` bad rows of the batch, because ingestion rejects those
+rows one by one; a suite fails when there is more bad data than that, which is what the blocking
+quality gate is for.
 
 great-expectations is imported inside the functions: importing it takes several seconds, and the
 Dagster definitions that refer to this module must load fast.
@@ -28,9 +30,10 @@ PHONE_SHAPE_MOSTLY = 0.9
 
 @dataclass(frozen=True)
 class RejectTolerance:
-    """How much bad data one delivered day may hold before its quality gates fail: a share of
-    its rows, but never fewer than ``min_rows`` rows, so that one bad row in a day of ten rows
-    does not stop the pipeline while a day that is mostly bad still does."""
+    """How much bad data a delivery may hold before its quality gate fails: a share of its
+    rows, but never fewer than ``min_rows`` rows, so that one bad row in a day of ten rows does
+    not stop the pipeline while a day that is mostly bad still does. The reject share applies
+    it to each landing day, the suite to each batch of days it validates."""
 
     max_share: float
     min_rows: int
@@ -62,12 +65,15 @@ def build_suite(
     max_reject_share: float,
     counts: Mapping[str | None, int] | None = None,
     min_tolerated_rows: int = 0,
+    day_column: str | None = None,
 ) -> gx.ExpectationSuite:
     """The expectation suite of one raw source: contract rules plus the source's extras.
 
     Without ``counts`` every row rule tolerates ``max_reject_share``. With the delivered batch's
     row count (key None) and non-null count per column, each rule tolerates at least
     ``min_tolerated_rows`` bad values among the values it judges (see ``RejectTolerance``).
+    A batch of several landing days names each row's day in ``day_column``: the natural key
+    must then be unique within each day, since a key re-delivered on a later day is legitimate.
     """
     import great_expectations as gx
 
@@ -82,13 +88,19 @@ def build_suite(
     # Passing the expectations to the constructor needs no data context (add_expectation does).
     return gx.ExpectationSuite(
         name=f"raw_{source.name}",
-        expectations=[*contract_expectations(source, mostly), *extra_expectations(source, mostly)],
+        expectations=[
+            *contract_expectations(source, mostly, day_column),
+            *extra_expectations(source, mostly),
+        ],
     )
 
 
-def contract_expectations(source: Source, mostly: Mostly) -> Iterator[Expectation]:
+def contract_expectations(
+    source: Source, mostly: Mostly, day_column: str | None = None
+) -> Iterator[Expectation]:
     """Expectations every source gets from its contract: columns, required values, allowed
-    values, ranges, the natural key and phone shapes."""
+    values, ranges, the natural key (unique within each ``day_column`` value, if given) and
+    phone shapes."""
     import great_expectations.expectations as gxe
 
     yield gxe.ExpectTableColumnsToMatchSet(
@@ -118,7 +130,11 @@ def contract_expectations(source: Source, mostly: Mostly) -> Iterator[Expectatio
                 mostly=PHONE_SHAPE_MOSTLY,
                 description=f"{column.name} looks like a phone number",
             )
-    yield _key_is_unique(source, mostly(None))
+    yield (
+        _key_is_unique_per_day(source, mostly(None), day_column)
+        if day_column
+        else _key_is_unique(source, mostly(None))
+    )
 
 
 def extra_expectations(source: Source, mostly: Mostly) -> list[Expectation]:
@@ -166,6 +182,22 @@ def _key_is_unique(source: Source, mostly: float) -> Expectation:
         )
     return gxe.ExpectCompoundColumnsToBeUnique(
         column_list=list(source.key), mostly=mostly, description=description
+    )
+
+
+def _key_is_unique_per_day(source: Source, mostly: float, day_column: str) -> Expectation:
+    import great_expectations.expectations as gxe
+
+    # A row missing a key value is the not-null rule's finding, so only complete keys compare
+    # (the day is never missing, so the default "all values missing" would compare every row).
+    return gxe.ExpectCompoundColumnsToBeUnique(
+        column_list=[day_column, *source.key],
+        ignore_row_if="any_value_is_missing",
+        mostly=mostly,
+        description=(
+            f"the natural key ({' + '.join(source.key)}) is unique within each landing day "
+            "of the delivery"
+        ),
     )
 
 

@@ -13,7 +13,9 @@ import duckdb
 import polars as pl
 import pytest
 
+from dagster_project.defs.ingest import loading
 from dagster_project.defs.ingest.assets import ingest_asset_key, ingest_assets
+from dagster_project.defs.ingest.loading import BATCH_DAY_COLUMN
 from dagster_project.defs.ingest.warehouse import (
     RawTableMismatch,
     ensure_tables,
@@ -22,8 +24,9 @@ from dagster_project.defs.ingest.warehouse import (
 )
 from dagster_project.partitions import daily_partitions
 from dagster_project.resources import WRITER_POOL, build_resources
-from dagster_project.settings import Settings
+from dagster_project.settings import DEFAULT_SUITE_BATCH_ROWS, Settings
 from data_quality.contract import SOURCES
+from data_quality.suites import build_suite
 from tests.fixtures.landing import (
     day_folder,
     mark_complete,
@@ -32,7 +35,7 @@ from tests.fixtures.landing import (
     write_part,
 )
 
-DAY1, DAY2, DAY3 = "2025-03-01", "2025-03-02", "2025-03-03"
+DAY1, DAY2, DAY3, DAY4, DAY5 = "2025-03-01", "2025-03-02", "2025-03-03", "2025-03-04", "2025-03-05"
 ASSETS = {key.path[-1]: asset for asset in ingest_assets for key in asset.keys}
 
 
@@ -105,6 +108,35 @@ def failed_steps(result: dg.ExecuteInProcessResult) -> set[str]:
 
 def with_columns(rows, **values):
     return [{**row, **values} for row in rows]
+
+
+def table_rows(markdown: str) -> list[list[str]]:
+    """The body cells of a Markdown table (header and rule dropped)."""
+    return [
+        [cell.strip() for cell in line.strip().strip("|").split("|")]
+        for line in markdown.splitlines()[2:]
+    ]
+
+
+def suite_batch_of_each_day(metadata: dict) -> dict[str, tuple[str, str]]:
+    """Day -> (suite batch, suite result), from the per-day table of a materialisation."""
+    return {row[0]: (row[-2], row[-1]) for row in table_rows(metadata["days"])}
+
+
+@pytest.fixture
+def suite_runs(monkeypatch) -> list[tuple[int, list[str] | None]]:
+    """Every great-expectations validation ingestion runs, as (rows, landing days judged; None
+    for a one-day batch). Wraps the real ``run_suite`` where loading calls it: GX still runs."""
+    runs: list[tuple[int, list[str] | None]] = []
+    real_run_suite = loading.run_suite
+
+    def counted_run_suite(suite, frame):
+        days = sorted(frame[BATCH_DAY_COLUMN].unique()) if BATCH_DAY_COLUMN in frame else None
+        runs.append((len(frame), days))
+        return real_run_suite(suite, frame)
+
+    monkeypatch.setattr(loading, "run_suite", counted_run_suite)
+    return runs
 
 
 # --- definitions -------------------------------------------------------------------------------
@@ -376,12 +408,22 @@ def test_a_day_range_loads_in_one_run_and_checks_name_the_failing_day(tmp_path):
     assert tickets["partitions"] == f"{DAY1} .. {DAY3} (3 days)"
     assert (tickets["files"], tickets["rows_loaded"]) == (3, 60)
     assert tickets["days"].count("\n") == 4  # header, rule, three days
+    # The default batch holds all three days: one suite run judges them together.
+    whole_range = f"{DAY1} .. {DAY3}"
+    assert suite_batch_of_each_day(tickets) == dict.fromkeys(
+        (DAY1, DAY2, DAY3), (whole_range, "pass")
+    )
+    logins = materialization_metadata(result, "logins")
+    assert suite_batch_of_each_day(logins) == dict.fromkeys(
+        (DAY1, DAY2, DAY3), (whole_range, "FAIL")
+    )
 
     checks = check_results(result)
     assert checks["tickets_contract_suite"].passed and checks["tickets_reject_share"].passed
     suite = checks["logins_contract_suite"]
     assert not suite.passed
-    assert suite.metadata["failed_days"].value == DAY2
+    assert suite.metadata["failed_days"].value == whole_range
+    assert "batches" not in suite.metadata
     assert "expect_column_values_to_be_in_set(device_type)" in (
         suite.metadata["failed_expectations"].value
     )
@@ -417,7 +459,7 @@ def test_a_few_bad_rows_in_a_small_day_are_tolerated(tmp_path):
     assert not too_many["logins_contract_suite"].passed
 
 
-def test_a_bad_day_in_a_range_keeps_the_other_days(tmp_path):
+def test_a_bad_day_in_a_range_keeps_the_other_days(tmp_path, suite_runs):
     settings = Settings(home=tmp_path)
     for day in (DAY1, DAY3):
         write_clean_day(settings.landing_dir, day, count=3, sources=["surveys"])
@@ -429,6 +471,83 @@ def test_a_bad_day_in_a_range_keeps_the_other_days(tmp_path):
     assert "surveys/dt=2025-03-02/" in message and "no part-*" in message
     assert f"days loaded: {DAY1}, {DAY3}" in message
     assert count(settings, "raw.surveys") == 6
+    assert suite_runs == [(6, [DAY1, DAY3])]  # the day not loaded is in no suite batch
+
+
+def test_a_small_suite_batch_splits_a_range_and_a_bad_day_fails_only_its_batch(
+    tmp_path, suite_runs
+):
+    settings = Settings(home=tmp_path, suite_batch_rows=40)
+    landing = settings.landing_dir
+    for day in (DAY1, DAY2, DAY3, DAY4, DAY5):
+        write_clean_day(landing, day, count=20, sources=["logins"])
+    # DAY2 re-delivers five rows of DAY1: a key repeated on a later day is no duplicate.
+    write_part(landing, "logins", DAY2, valid_rows("logins", DAY1, 5), part="part-00001")
+    dirty = valid_rows("logins", DAY4, 20)
+    for row in dirty[::2]:
+        row["device_type"] = "TABLET"
+    write_part(landing, "logins", DAY4, dirty)
+
+    result = run(settings, ["logins"], DAY1, last_day=DAY5)
+
+    # A batch closes once it holds 40 rows; the rest of the range is the last batch.
+    assert suite_runs == [(45, [DAY1, DAY2]), (40, [DAY3, DAY4]), (20, None)]
+    assert count(settings, "raw.logins") == 105 - 10
+    assert count(settings, "raw.logins__rejected") == 10
+    checks = check_results(result)
+    suite = checks["logins_contract_suite"]
+    assert not suite.passed
+    assert suite.metadata["failed_days"].value == f"{DAY3} .. {DAY4}"
+    assert suite.metadata["failed_expectations"].value == (
+        "expect_column_values_to_be_in_set(device_type)"
+    )
+    assert table_rows(suite.metadata["batches"].value) == [
+        [f"{DAY1} .. {DAY2}", "45", "pass", ""],
+        [f"{DAY3} .. {DAY4}", "40", "FAIL", "expect_column_values_to_be_in_set(device_type)"],
+        [DAY5, "20", "pass", ""],
+    ]
+    per_suite = len(build_suite("logins", settings.max_reject_share).expectations)
+    assert suite.metadata["evaluated_expectations"].value == 3 * per_suite
+    assert suite.metadata["unsuccessful_expectations"].value == 1
+    expectations = suite.metadata["expectations"].value
+    assert "**FAIL**" in expectations and "TABLET" in expectations
+    assert suite_batch_of_each_day(materialization_metadata(result, "logins")) == {
+        DAY1: (f"{DAY1} .. {DAY2}", "pass"),
+        DAY2: (f"{DAY1} .. {DAY2}", "pass"),
+        DAY3: (f"{DAY3} .. {DAY4}", "FAIL"),
+        DAY4: (f"{DAY3} .. {DAY4}", "FAIL"),
+        DAY5: (DAY5, "pass"),
+    }
+    share = checks["logins_reject_share"]
+    assert not share.passed
+    assert share.metadata["failed_days"].value == DAY4  # the reject share stays per day
+
+
+def test_a_ten_day_range_runs_the_suite_once_with_the_default_batch(tmp_path, suite_runs):
+    settings = Settings(home=tmp_path)
+    days = [(dt.date(2025, 3, 1) + dt.timedelta(days=i)).isoformat() for i in range(10)]
+    for day in days:
+        write_clean_day(settings.landing_dir, day, count=5, sources=["logins"])
+
+    result = run(settings, ["logins"], days[0], last_day=days[-1])
+
+    assert result.success
+    assert suite_runs == [(50, days)]
+    suite = check_results(result)["logins_contract_suite"]
+    assert suite.passed
+    assert "batches" not in suite.metadata
+    assert suite.metadata["evaluated_expectations"].value == len(
+        build_suite("logins", settings.max_reject_share).expectations
+    )
+    per_day = suite_batch_of_each_day(materialization_metadata(result, "logins"))
+    assert per_day == dict.fromkeys(days, (f"{days[0]} .. {days[-1]}", "pass"))
+
+
+def test_the_suite_batch_size_comes_from_the_environment():
+    assert Settings(home=Path("h")).suite_batch_rows == DEFAULT_SUITE_BATCH_ROWS == 500_000
+    settings = Settings.from_env({"PANORAMA_HOME": "h", "PANORAMA_SUITE_BATCH_ROWS": "1000"})
+    assert settings.suite_batch_rows == 1000
+    assert build_resources(settings)["panorama"].settings.suite_batch_rows == 1000
 
 
 # --- bad files ------------------------------------------------------------------------------------

@@ -14,20 +14,35 @@ from data_quality.runner import SuiteOutcome, run_suite
 from data_quality.suites import PHONE_SHAPE_MOSTLY, build_suite, row_rule_mostly
 from tests.fixtures.landing import Row, valid_rows
 
-DAY = "2025-03-01"
+DAY, NEXT_DAY = "2025-03-01", "2025-03-02"
 MAX_REJECT_SHARE = 0.05
 
 
-def delivered_batch(source_name: str, rows: list[Row], drop: tuple[str, ...] = ()) -> SuiteOutcome:
-    """Run the source's suite on ``rows`` typed the way ingestion types a delivered day."""
+def typed_delivery(source_name: str, rows: list[Row], drop: tuple[str, ...] = ()) -> pl.DataFrame:
+    """``rows`` typed the way ingestion types a delivered day."""
     source = SOURCES[source_name]
     names = [name for name in source.column_names if name not in drop]
     text = pl.DataFrame(
         [{name: row.get(name) for name in names} for row in rows],
         schema=dict.fromkeys(names, pl.String),
     )
-    typed = text.select(parsed_value(source.column(name)) for name in names)
+    return text.select(parsed_value(source.column(name)) for name in names)
+
+
+def delivered_batch(source_name: str, rows: list[Row], drop: tuple[str, ...] = ()) -> SuiteOutcome:
+    """Run the source's suite on ``rows`` typed the way ingestion types a delivered day."""
+    typed = typed_delivery(source_name, rows, drop)
     return run_suite(build_suite(source_name, MAX_REJECT_SHARE), typed.to_pandas())
+
+
+def delivered_days(source_name: str, days: dict[str, list[Row]]) -> SuiteOutcome:
+    """Run the source's suite on several landing days as one batch, as ingestion does."""
+    typed = pl.concat(
+        typed_delivery(source_name, rows).with_columns(_landing_date=pl.lit(day))
+        for day, rows in days.items()
+    )
+    suite = build_suite(source_name, MAX_REJECT_SHARE, day_column="_landing_date")
+    return run_suite(suite, typed.to_pandas())
 
 
 def failed_expectations(outcome: SuiteOutcome) -> set[tuple[str, str | None]]:
@@ -99,6 +114,25 @@ def test_suite_fails_on_a_duplicated_compound_key_of_equal_instants():
     assert failed_expectations(outcome) == {
         ("expect_compound_columns_to_be_unique", "member_id + updated_at")
     }
+
+
+@pytest.mark.parametrize("source_name", ["logins", "members"])
+def test_a_batch_of_days_judges_the_key_within_each_day(source_name):
+    first = valid_rows(source_name, DAY, 24)
+    # The next day re-delivers the first day's rows: legitimate, staging keeps the latest.
+    redelivered = {DAY: first, NEXT_DAY: [dict(row) for row in first]}
+    outcome = delivered_days(source_name, redelivered)
+    assert outcome.success, outcome.to_markdown()
+
+    second = valid_rows(source_name, NEXT_DAY, 24)
+    for index in range(1, 24, 4):
+        second[index] = dict(second[index - 1])
+    outcome = delivered_days(source_name, {DAY: first, NEXT_DAY: second})
+    key = " + ".join(SOURCES[source_name].key)
+    assert failed_expectations(outcome) == {
+        ("expect_compound_columns_to_be_unique", f"_landing_date + {key}")
+    }
+    assert outcome.failed[0].unexpected_count == 12  # both rows of each repeated key
 
 
 def test_suite_fails_on_a_missing_column():

@@ -2,8 +2,9 @@
 
 Each run loads its partition keys (a backfill range runs as one run), every day in its own
 transaction, and yields the two blocking quality checks of ``checks.py`` from the same pass over
-the data. A day whose files cannot be loaded keeps its previous contents; the other days of the
-run still load, then the run fails naming every bad file.
+the data: the suite on batches of consecutive loaded days (``loading.SuiteBatches``), the reject
+share on each day. A day whose files cannot be loaded keeps its previous contents and belongs to
+no batch; the other days of the run still load, then the run fails naming every bad file.
 """
 
 import warnings
@@ -21,7 +22,7 @@ from dagster_project.defs.ingest.checks import (
     reject_share_result,
 )
 from dagster_project.defs.ingest.landing import LandingDayError, LandingFileError
-from dagster_project.defs.ingest.loading import DayLoad, ingest_day
+from dagster_project.defs.ingest.loading import DayLoad, SuiteBatch, SuiteBatches, ingest_day
 from dagster_project.defs.ingest.reporting import markdown_table, materialization_metadata
 from dagster_project.defs.ingest.warehouse import (
     DUCKDB_TYPES,
@@ -34,7 +35,6 @@ from dagster_project.defs.ingest.warehouse import (
 from dagster_project.partitions import daily_partitions
 from dagster_project.resources import WRITER_POOL, PanoramaResource
 from data_quality.contract import LANDING_FORMATS, SOURCES, Column, Source
-from data_quality.suites import RejectTolerance
 
 INGEST_GROUP = "ingest"
 INGEST_OWNERS = ["team:data-platform"]
@@ -96,15 +96,17 @@ def ingest_partition_keys(
             ensure_tables(conn, source)
         except RawTableMismatch as error:
             raise dg.Failure(description=str(error)) from error
-        loads, failures = _load_days(
-            context, conn, source, settings.landing_dir, settings.reject_tolerance
+        suite_batches = SuiteBatches(
+            source, settings.reject_tolerance, batch_rows=settings.suite_batch_rows
         )
+        loads, failures = _load_days(context, conn, source, settings.landing_dir, suite_batches)
     if failures:
         raise _landing_failure(source, failures, loads)
+    batches = suite_batches.batches
     return dg.MaterializeResult(
-        metadata=materialization_metadata(loads),
+        metadata=materialization_metadata(loads, batches),
         check_results=[
-            contract_suite_result(source, loads),
+            contract_suite_result(source, batches),
             reject_share_result(source, loads, settings.reject_tolerance),
         ],
     )
@@ -115,23 +117,35 @@ def _load_days(
     conn: duckdb.DuckDBPyConnection,
     source: Source,
     landing_dir: Path,
-    tolerance: RejectTolerance,
+    suite_batches: SuiteBatches,
 ) -> tuple[list[DayLoad], list[tuple[str, LandingFileError]]]:
     """Each partition key in its own transaction; a day with bad files is skipped (it keeps
-    its previous contents) and reported, and the next day still loads."""
+    its previous contents, and joins no suite batch) and reported, and the next day still
+    loads. Loaded days go to ``suite_batches``, which validates them once it holds a batch's
+    rows, and the remaining days at the end."""
     loads: list[DayLoad] = []
     failures: list[tuple[str, LandingFileError]] = []
     total = len(context.partition_keys)
     for day in context.partition_keys:
         try:
-            load = ingest_day(conn, source, landing_dir, day, tolerance)
+            ingested = ingest_day(conn, source, landing_dir, day)
         except (LandingFileError, LandingDayError) as error:
             failures.extend((day, file_error) for file_error in _file_errors(error))
             context.log.error(f"{source.name} {day}: not loaded, {error}")
             continue
-        loads.append(load)
-        context.log.info(_progress(source, load, len(loads) + len(failures), total))
+        loads.append(ingested.load)
+        context.log.info(_progress(source, ingested.load, len(loads) + len(failures), total))
+        _log_batch(context, source, suite_batches.add(ingested))
+    _log_batch(context, source, suite_batches.finish())
     return loads, failures
+
+
+def _log_batch(context: dg.AssetExecutionContext, source: Source, batch: SuiteBatch | None) -> None:
+    if batch is not None:
+        result = "passed" if batch.outcome.success else "FAILED"
+        context.log.info(
+            f"{source.name} suite on {batch.span} ({batch.outcome.row_count} rows): {result}"
+        )
 
 
 def asset_description(source: Source) -> str:

@@ -1,8 +1,10 @@
 """The two blocking quality gates of every ingest asset, evaluated in the asset's own pass.
 
-``<source>_contract_suite``: the source's great-expectations suite on each delivered day.
-``<source>_reject_share``: rejected / delivered rows of each day at most ``max_reject_share``.
-A run of several days fails a check when any of its days fails; the metadata names those days.
+``<source>_contract_suite``: the source's great-expectations suite on each suite batch, the
+delivered rows of consecutive days validated together (see ``loading.SuiteBatches``); it fails
+when any batch fails, and the metadata names those batches by their days (``first .. last``).
+``<source>_reject_share``: rejected / delivered rows of each day at most ``max_reject_share``;
+it fails when any day fails, and the metadata names those days.
 """
 
 from __future__ import annotations
@@ -11,11 +13,12 @@ from collections.abc import Sequence
 
 import dagster as dg
 
-from dagster_project.defs.ingest.loading import DayLoad
+from dagster_project.defs.ingest.loading import DayLoad, SuiteBatch
 from dagster_project.defs.ingest.reporting import (
     markdown_table,
     reasons_table,
     rejected_by_reason,
+    suite_result_label,
 )
 from data_quality.contract import Source
 from data_quality.runner import ExpectationOutcome
@@ -40,8 +43,9 @@ def ingest_check_specs(source: Source, asset_key: dg.AssetKey) -> list[dg.AssetC
             asset=asset_key,
             blocking=True,
             description=(
-                f"great-expectations suite raw_{source.name} (from the data contract) on each "
-                "delivered day, before rows are rejected."
+                f"great-expectations suite raw_{source.name} (from the data contract) on the "
+                "delivered rows, before rows are rejected, in batches of consecutive days that "
+                "close once they hold suite_batch_rows rows (a daily run is one batch)."
             ),
         ),
         dg.AssetCheckSpec(
@@ -56,23 +60,23 @@ def ingest_check_specs(source: Source, asset_key: dg.AssetKey) -> list[dg.AssetC
     ]
 
 
-def contract_suite_result(source: Source, loads: Sequence[DayLoad]) -> dg.AssetCheckResult:
-    """The suite check over a run's days: passes when the suite passed on every day."""
-    failed = [load for load in loads if not load.suite.success]
-    shown = failed or [loads[-1]]
+def contract_suite_result(source: Source, batches: Sequence[SuiteBatch]) -> dg.AssetCheckResult:
+    """The suite check over a run's suite batches: passes when the suite passed on every batch."""
+    failed = [batch for batch in batches if not batch.outcome.success]
+    shown = failed or [batches[-1]]
     metadata: dict[str, object] = {
-        **_summed_statistics(loads),
+        **_summed_statistics(batches),
         "expectations": dg.MetadataValue.md(
-            "\n\n".join(_suite_section(load, several=len(shown) > 1) for load in shown)
+            "\n\n".join(_suite_section(batch, several=len(shown) > 1) for batch in shown)
         ),
     }
     if failed:
-        metadata["failed_days"] = ", ".join(load.day for load in failed)
+        metadata["failed_days"] = ", ".join(batch.span for batch in failed)
         metadata["failed_expectations"] = ", ".join(
-            sorted({_expectation_label(o) for load in failed for o in load.suite.failed})
+            sorted({_expectation_label(o) for batch in failed for o in batch.outcome.failed})
         )
-    if len(loads) > 1:
-        metadata["days"] = dg.MetadataValue.md(_suite_days_table(loads))
+    if len(batches) > 1:
+        metadata["batches"] = dg.MetadataValue.md(_suite_batches_table(batches))
     return dg.AssetCheckResult(
         check_name=contract_suite_check_name(source),
         passed=not failed,
@@ -116,32 +120,32 @@ def reject_share_result(
     )
 
 
-def _summed_statistics(loads: Sequence[DayLoad]) -> dict[str, object]:
+def _summed_statistics(batches: Sequence[SuiteBatch]) -> dict[str, object]:
     names = ("evaluated_expectations", "successful_expectations", "unsuccessful_expectations")
     totals = {
-        name: int(sum(load.suite.statistics.get(name, 0) for load in loads)) for name in names
+        name: int(sum(batch.outcome.statistics.get(name, 0) for batch in batches)) for name in names
     }
     evaluated = totals["evaluated_expectations"]
     success_percent = 100.0 * totals["successful_expectations"] / evaluated if evaluated else 100.0
     return {**totals, "success_percent": success_percent}
 
 
-def _suite_section(load: DayLoad, several: bool) -> str:
-    table = load.suite.to_markdown()
-    return f"**{load.day}** ({load.suite.row_count} rows)\n\n{table}" if several else table
+def _suite_section(batch: SuiteBatch, several: bool) -> str:
+    table = batch.outcome.to_markdown()
+    return f"**{batch.span}** ({batch.outcome.row_count} rows)\n\n{table}" if several else table
 
 
-def _suite_days_table(loads: Sequence[DayLoad]) -> str:
+def _suite_batches_table(batches: Sequence[SuiteBatch]) -> str:
     return markdown_table(
-        ["day", "rows", "suite", "failed expectations"],
+        ["days", "rows", "suite", "failed expectations"],
         (
             [
-                load.day,
-                load.suite.row_count,
-                "pass" if load.suite.success else "FAIL",
-                ", ".join(_expectation_label(o) for o in load.suite.failed),
+                batch.span,
+                batch.outcome.row_count,
+                suite_result_label(batch),
+                ", ".join(_expectation_label(o) for o in batch.outcome.failed),
             ]
-            for load in loads
+            for batch in batches
         ),
     )
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 
 import dagster as dg
 
-from dagster_project.defs.ingest.loading import DayLoad
+from dagster_project.defs.ingest.loading import DayLoad, SuiteBatch
 
 
 def markdown_table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
@@ -41,8 +41,16 @@ def partitions_label(loads: Sequence[DayLoad]) -> str:
     return f"{loads[0].day} .. {loads[-1].day} ({len(loads)} days)"
 
 
-def materialization_metadata(loads: Sequence[DayLoad]) -> dict[str, object]:
-    """Files, bytes and rows of the run; a per-day table when it loaded several days."""
+def suite_result_label(batch: SuiteBatch) -> str:
+    """``pass`` or ``FAIL``: the suite's result on a batch."""
+    return "pass" if batch.outcome.success else "FAIL"
+
+
+def materialization_metadata(
+    loads: Sequence[DayLoad], batches: Sequence[SuiteBatch]
+) -> dict[str, object]:
+    """Files, bytes and rows of the run; when it loaded several days, a per-day table that also
+    names each day's suite batch and that batch's result."""
     loaded = sum(load.loaded for load in loads)
     metadata: dict[str, object] = {
         "partitions": partitions_label(loads),
@@ -61,13 +69,14 @@ def materialization_metadata(loads: Sequence[DayLoad]) -> dict[str, object]:
     if incomplete:
         metadata["days_without_success_marker"] = ", ".join(incomplete)
     if len(loads) > 1:
-        metadata["days"] = dg.MetadataValue.md(_days_table(loads))
+        metadata["days"] = dg.MetadataValue.md(_days_table(loads, batches))
     return metadata
 
 
-def _days_table(loads: Sequence[DayLoad]) -> str:
+def _days_table(loads: Sequence[DayLoad], batches: Sequence[SuiteBatch]) -> str:
+    batch_of = {day: batch for batch in batches for day in batch.days}
     return markdown_table(
-        ["day", "files", "bytes", "delivered", "loaded", "rejected", "suite"],
+        ["day", "files", "bytes", "delivered", "loaded", "rejected", "suite batch", "suite"],
         (
             [
                 load.day,
@@ -76,7 +85,8 @@ def _days_table(loads: Sequence[DayLoad]) -> str:
                 load.delivered,
                 load.loaded,
                 load.rejected,
-                "pass" if load.suite.success else "FAIL",
+                batch_of[load.day].span,
+                suite_result_label(batch_of[load.day]),
             ]
             for load in loads
         ),
