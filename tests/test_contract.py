@@ -14,9 +14,18 @@ DTYPES = {"string", "int", "float", "timestamp", "date"}
 def test_the_twelve_sources_of_the_design():
     assert sorted(SOURCES) == sorted(
         [
-            "members", "logins", "recharges", "consumption", "characters",
-            "activity_participation", "points_exchanges", "contacts", "tickets", "surveys",
-            "security_events", "manual_tags",
+            "members",
+            "logins",
+            "recharges",
+            "consumption",
+            "characters",
+            "activity_participation",
+            "points_exchanges",
+            "contacts",
+            "tickets",
+            "surveys",
+            "security_events",
+            "manual_tags",
         ]
     )
 
@@ -49,5 +58,6 @@ def test_unknown_column_is_a_clear_error():
 
 def test_contract_document_matches_the_contract():
     assert DOC.read_text(encoding="utf-8") == render_contract_markdown(), (
-        "docs/data_contract.md is stale: python -m data_quality.contract_doc > docs/data_contract.md"
+        "docs/data_contract.md is stale: run "
+        "python -m data_quality.contract_doc > docs/data_contract.md"
     )

@@ -180,11 +180,13 @@ def query(warehouse: Path, sql: str) -> list[tuple]:
 
 
 def materialise_partition(settings: Settings, monkeypatch: pytest.MonkeyPatch):
-    """The dbt assets materialised for one partition with the real resources."""
+    """The staging models and seeds materialised for one partition with the real resources
+    (the marts have their own tests on a simulated warehouse)."""
     monkeypatch.setenv("PANORAMA_HOME", str(settings.home))
     monkeypatch.setenv("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
     return dg.materialize(
         [warehouse_dbt],
+        selection=dg.AssetSelection.groups("staging", "reference"),
         partition_key=PARTITION,
         resources=build_resources(settings),
         raise_on_error=False,

@@ -11,6 +11,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+from dagster_project.cli import main
 from dagster_project.simulator import (
     REJECTED_KINDS,
     SOURCE_FORMATS,
@@ -18,7 +19,6 @@ from dagster_project.simulator import (
     SimulationSummary,
     simulate,
 )
-from dagster_project.cli import main
 from dagster_project.simulator.dirty import supported_kinds
 from dagster_project.simulator.engine import World, run_world, write_world
 from dagster_project.simulator.reference import load_reference
