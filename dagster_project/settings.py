@@ -16,7 +16,7 @@ DEFAULT_HOME = ".panorama"
 DEFAULT_PARTITION_START = "2025-01-01"
 DEFAULT_MAX_REJECT_SHARE = 0.05
 # A day may always hold this many bad rows, so one bad row among ten does not stop the pipeline.
-DEFAULT_MIN_TOLERATED_BAD_ROWS = 5
+DEFAULT_MIN_TOLERATED_BAD_ROWS = 10
 # Ingestion runs a source's quality suite once per this many delivered rows of consecutive days:
 # each run costs a fixed fraction of a second, and the batch is held in memory.
 DEFAULT_SUITE_BATCH_ROWS = 500_000

@@ -386,7 +386,7 @@ def test_a_raw_table_that_no_longer_matches_the_contract_is_refused(tmp_path):
 
 
 def test_a_day_range_loads_in_one_run_and_checks_name_the_failing_day(tmp_path):
-    settings = Settings(home=tmp_path)
+    settings = Settings(home=tmp_path, min_tolerated_bad_rows=5)
     for day in (DAY1, DAY2, DAY3):
         write_clean_day(settings.landing_dir, day, count=20, sources=["logins", "tickets"])
     dirty = valid_rows("logins", DAY2, 20)
@@ -477,7 +477,7 @@ def test_a_bad_day_in_a_range_keeps_the_other_days(tmp_path, suite_runs):
 def test_a_small_suite_batch_splits_a_range_and_a_bad_day_fails_only_its_batch(
     tmp_path, suite_runs
 ):
-    settings = Settings(home=tmp_path, suite_batch_rows=40)
+    settings = Settings(home=tmp_path, suite_batch_rows=40, min_tolerated_bad_rows=5)
     landing = settings.landing_dir
     for day in (DAY1, DAY2, DAY3, DAY4, DAY5):
         write_clean_day(landing, day, count=20, sources=["logins"])
