@@ -1,7 +1,8 @@
 {#-
     Every member the lifecycle follows, one row each: members with a profile or with any
     activity. lifecycle_start_date is the first day of the member's lifecycle rows: registration
-    (or the first activity, if earlier or without a profile), never before the data starts.
+    as known from a delivered profile version (or the first activity, if earlier or without a
+    profile), never before the data starts.
     first_gold_date is the first day the tier engine put the member at var lifecycle_new_tier_code
     or above: from then on the member is "new" again for var lifecycle_new_days days.
 -#}
@@ -41,7 +42,13 @@ registrations as (
 
     select
         profile_versions.member_id,
-        min(profile_versions.registered_date) as registered_date
+        min(profile_versions.registered_date) as registered_date,
+        -- The first day a delivered profile version showed the member as registered: a member
+        -- whose registration row was rejected becomes known only with a later version, and the
+        -- days before that must look the same in a day-by-day build as in a full refresh.
+        min(
+            greatest(profile_versions.updated_date, profile_versions.registered_date)
+        ) as known_registered_date
     from profile_versions
     group by profile_versions.member_id
 
@@ -90,13 +97,14 @@ final as (
     select
         member_ids.member_id,
         registrations.registered_date,
+        registrations.known_registered_date,
         first_activities.first_activity_date,
         first_gold.first_gold_date,
         greatest(
             lifecycle_window.first_data_date,
             coalesce(
-                least(registrations.registered_date, first_activities.first_activity_date),
-                registrations.registered_date,
+                least(registrations.known_registered_date, first_activities.first_activity_date),
+                registrations.known_registered_date,
                 first_activities.first_activity_date
             )
         ) as lifecycle_start_date

@@ -13,6 +13,12 @@
     days since the last verification of the usable values that were ever verified). A day is
     rebuilt with the late_arrival_days before the window, since late contacts change the history
     of the days they happened on.
+
+    Like the library itself, a day counts what is known by its end: a member counts from the day
+    a profile version shows them registered (its update day, or the registration day if later),
+    not from a registration day first learnt of later. A member whose registration version was
+    rejected and who only appears with a version weeks later would otherwise join days that a
+    day-by-day build closed long before (no lookback can reach them).
 -#}
 
 with
@@ -47,9 +53,13 @@ horizon as (
 
 members as (
 
+    -- The first day some profile version, known by the end of that day, shows the member
+    -- registered: versions arrive at most late_arrival_days late, so within the lookback.
     select
         profile_versions.member_id,
-        min(profile_versions.registered_date) as registered_date
+        min(
+            greatest(profile_versions.updated_date, profile_versions.registered_date)
+        ) as known_registered_date
     from profile_versions
     group by profile_versions.member_id
 
@@ -76,7 +86,7 @@ member_days as (
         coverage_days.coverage_date,
         members.member_id
     from coverage_days
-    inner join members on coverage_days.coverage_date >= members.registered_date
+    inner join members on coverage_days.coverage_date >= members.known_registered_date
 
 ),
 

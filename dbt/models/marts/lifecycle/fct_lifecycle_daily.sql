@@ -278,6 +278,7 @@ measured as (
             as last_login_date,
         lifecycle_members.lifecycle_start_date,
         lifecycle_members.registered_date,
+        lifecycle_members.known_registered_date,
         lifecycle_members.first_gold_date
     from running
     inner join lifecycle_members on running.member_id = lifecycle_members.member_id
@@ -297,8 +298,11 @@ day_counts as (
             'measured.as_of_date',
             'day'
         ) }} as days_without_login,
-        {{ dbt.datediff('measured.registered_date', 'measured.as_of_date', 'day') }}
-            as days_since_registration,
+        -- Only once a profile version has shown the registration (see int_lifecycle_members).
+        case
+            when measured.as_of_date >= measured.known_registered_date
+                then {{ dbt.datediff('measured.registered_date', 'measured.as_of_date', 'day') }}
+        end as days_since_registration,
         {{ dbt.datediff('measured.first_gold_date', 'measured.as_of_date', 'day') }}
             as days_since_first_gold
     from measured
