@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from test_incremental import Dbt, ingest_landing_day
+from test_incremental import Dbt, ingest_landing_day, parse_manifest
 
 from dagster_project.simulator import SimulationConfig, simulate
 
@@ -38,7 +38,9 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for offset in range(DAYS):
         ingest_landing_day(database, landing, (START + dt.timedelta(days=offset)).isoformat())
     with pytest.MonkeyPatch.context() as monkeypatch:
-        dbt = Dbt(home, home / "dbt_target", monkeypatch)
+        monkeypatch.setenv("PANORAMA_HOME", str(home))
+        target = home / "dbt_target"
+        dbt = Dbt(home, parse_manifest(target), target, monkeypatch)
         dbt("seed")
         dbt(
             "build",
