@@ -26,8 +26,6 @@ concurrency:
     default_limit: 1
   runs:
     max_concurrent_runs: 1
-python_logs:
-  python_log_level: INFO
 """
 
 
