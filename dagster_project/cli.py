@@ -166,13 +166,11 @@ def materialise_days(first_day: str, last_day: str) -> bool:
     return result.success
 
 
-REJECTION_RULES = ("missing_required", "bad_type", "invalid_value", "out_of_range", "duplicate_key")
-
-
 def describe_warehouse(settings: Settings) -> str:
     """What the raw layer holds, with rejected rows by rule, for the end of the demo."""
     import duckdb
 
+    from dagster_project.defs.ingest.validation import REJECTION_RULES
     from data_quality.contract import SOURCES
 
     by_rule = ", ".join(

@@ -14,12 +14,9 @@ import yaml
 from dbt.cli.main import dbtRunner
 from dbt.contracts.graph.manifest import Manifest
 
-from dagster_project.defs.ingest.landing import read_day
-from dagster_project.defs.ingest.validation import validate_day
-from dagster_project.defs.ingest.warehouse import ensure_tables, replace_landing_day
 from dagster_project.settings import DBT_PROJECT_DIR
 from dagster_project.simulator import REDELIVERED, SimulationConfig, SimulationSummary, simulate
-from data_quality.contract import SOURCES
+from tests.fixtures.warehouse import load_landing_days
 
 # Sixty days, as the issue asks; few members, since dbt's fixed cost per run dominates the time.
 # Few members make few noisy rows, so the simulation is dirtier than by default: every
@@ -40,17 +37,7 @@ WINDOW_VARS = ("min_date", "max_date")
 def ingest_landing_day(warehouse: Path, landing_dir: Path, day: str) -> None:
     """Load one landing day of every source into ``raw``, as the ingest assets do (their great-
     expectations suites are left out: they only report, and would triple the test's time)."""
-    with duckdb.connect(str(warehouse)) as conn:
-        for source in SOURCES.values():
-            ensure_tables(conn, source)
-            validated = validate_day(read_day(landing_dir, source, day).frame, source)
-            replace_landing_day(
-                conn,
-                source,
-                dt.date.fromisoformat(day),
-                validated.accepted,
-                validated.rejected,
-            )
+    load_landing_days(warehouse, landing_dir, [day])
 
 
 def parse_manifest(target_path: Path) -> Manifest:

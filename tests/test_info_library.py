@@ -14,13 +14,10 @@ from dataclasses import dataclass
 import duckdb
 import pytest
 
-from dagster_project.defs.ingest.landing import read_day
-from dagster_project.defs.ingest.validation import validate_day
-from dagster_project.defs.ingest.warehouse import ensure_tables, replace_landing_day
 from dagster_project.defs.warehouse.project import dbt_executable
 from dagster_project.settings import DBT_PROJECT_DIR, Settings
 from dagster_project.simulator import SimulationConfig, simulate
-from data_quality.contract import SOURCES
+from tests.fixtures.warehouse import load_landing_days, simulated_days
 
 MEMBERS = 1000
 DAYS = 35
@@ -63,15 +60,7 @@ class Warehouse:
 def load_raw(settings: Settings) -> None:
     """Simulate the landing files and load every day with the ingestion code itself."""
     simulate(SimulationConfig(members=MEMBERS, days=DAYS, start=START, out=settings.landing_dir))
-    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(settings.warehouse_path)) as con:
-        for source in SOURCES.values():
-            ensure_tables(con, source)
-            for offset in range(DAYS):
-                day = START + dt.timedelta(days=offset)
-                delivered = read_day(settings.landing_dir, source, day.isoformat())
-                validated = validate_day(delivered.frame, source)
-                replace_landing_day(con, source, day, validated.accepted, validated.rejected)
+    load_landing_days(settings.warehouse_path, settings.landing_dir, simulated_days(START, DAYS))
 
 
 def plant_contacts(settings: Settings) -> tuple[str, str, str, str]:

@@ -13,13 +13,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dagster_project.defs.ingest.landing import read_day
-from dagster_project.defs.ingest.validation import validate_day
-from dagster_project.defs.ingest.warehouse import ensure_tables, replace_landing_day
 from dagster_project.defs.warehouse.project import dbt_executable
 from dagster_project.settings import DBT_PROJECT_DIR, Settings
 from dagster_project.simulator import SimulationConfig, simulate
-from data_quality.contract import SOURCES
+from tests.fixtures.warehouse import load_landing_days, simulated_days
 
 START = dt.date(2026, 1, 1)
 DAYS = 70
@@ -58,15 +55,7 @@ def simulate_and_load_raw(settings: Settings) -> None:
     simulate(
         SimulationConfig(members=MEMBERS, days=DAYS, start=START, seed=7, out=settings.landing_dir)
     )
-    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(settings.warehouse_path)) as conn:
-        for source in SOURCES.values():
-            ensure_tables(conn, source)
-            for offset in range(DAYS):
-                day = START + dt.timedelta(days=offset)
-                delivered = read_day(settings.landing_dir, source, day.isoformat())
-                validated = validate_day(delivered.frame, source)
-                replace_landing_day(conn, source, day, validated.accepted, validated.rejected)
+    load_landing_days(settings.warehouse_path, settings.landing_dir, simulated_days(START, DAYS))
 
 
 def run_dbt(settings: Settings, *args: str) -> dict:

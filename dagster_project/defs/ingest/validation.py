@@ -20,6 +20,8 @@ from data_quality.parsing import normalised_text, parse_text
 
 REASON = "_reason"
 RULE_ORDER = ("missing_required", "bad_type", "invalid_value", "out_of_range")
+# Every rule a rejected row can name in its `_reason`, in the order they are checked.
+REJECTION_RULES = (*RULE_ORDER, "duplicate_key")
 
 
 @dataclass(frozen=True)
