@@ -349,7 +349,7 @@ def every_model_and_seed_is_materialised_for_the_partition(
     assert {"staging/stg_logins__sessions", "reference/games"} <= keys
     assert {e.partition for e in materialisations} == {PARTITION}
     # dbt's run artifacts land under the data directory, not in the code checkout
-    assert (dbt_run_artifacts_dir(settings, result.run_id) / "run_results.json").exists()
+    assert (dbt_run_artifacts_dir(settings, result.run_id, "warehouse_dbt") / "run_results.json").exists()
     games = next(e for e in materialisations if e.asset_key.to_user_string() == "reference/games")
     games_rows = len(seeds["games"].read_text(encoding="utf-8").splitlines()) - 1
     assert games.materialization.metadata["dagster/row_count"].value == games_rows

@@ -13,7 +13,11 @@ from dagster_dbt import DbtCliResource, DbtProject
 
 from dagster_project.definitions import defs
 from dagster_project.defs.warehouse import project
-from dagster_project.defs.warehouse.assets import dbt_build_args, warehouse_dbt
+from dagster_project.defs.warehouse.assets import (
+    dbt_build_args,
+    warehouse_dbt,
+    warehouse_dbt_post_ml,
+)
 from dagster_project.partitions import daily_partitions
 from dagster_project.resources import WRITER_POOL, build_resources
 from dagster_project.settings import DBT_PROJECT_DIR, Settings
@@ -26,8 +30,16 @@ def _manifest() -> dict:
     return json.loads(project.dbt_project.manifest_path.read_text(encoding="utf-8"))
 
 
+DBT_ASSETS = (warehouse_dbt, warehouse_dbt_post_ml)
+
+
 def _dbt_keys() -> set[dg.AssetKey]:
-    return set(warehouse_dbt.keys)
+    return {key for assets in DBT_ASSETS for key in assets.keys}
+
+
+def _spec(key: dg.AssetKey) -> dg.AssetSpec:
+    (spec,) = [assets.specs_by_key[key] for assets in DBT_ASSETS if key in assets.keys]
+    return spec
 
 
 # --- definitions --------------------------------------------------------------------------------
@@ -50,15 +62,15 @@ def test_definitions_hold_every_model_and_seed_under_schema_keys():
 def test_every_dbt_test_is_an_asset_check():
     manifest = _manifest()
     tests = [n for n in manifest["nodes"].values() if n["resource_type"] == "test"]
-    check_names = {key.name for key in warehouse_dbt.check_keys}
+    check_keys = {key for assets in DBT_ASSETS for key in assets.check_keys}
     assert len(tests) > 80
-    assert check_names == {test["name"] for test in tests}
+    assert {key.name for key in check_keys} == {test["name"] for test in tests}
     graph = defs.resolve_asset_graph()
-    assert set(warehouse_dbt.check_keys) <= set(graph.asset_check_keys)
+    assert check_keys <= set(graph.asset_check_keys)
 
 
 def test_assets_are_grouped_by_layer():
-    groups = {key: warehouse_dbt.specs_by_key[key].group_name for key in _dbt_keys()}
+    groups = {key: _spec(key).group_name for key in _dbt_keys()}
     for key, group in groups.items():
         layer = key.path[0]
         assert group == layer, key
@@ -72,12 +84,12 @@ def test_staging_models_depend_on_the_ingest_raw_assets():
             for key in _dbt_keys()
             if key.path[0] == "staging" and key.path[1].startswith(f"stg_{name}__")
         ]
-        deps = {dep.asset_key for dep in warehouse_dbt.specs_by_key[staging_key].deps}
+        deps = {dep.asset_key for dep in _spec(staging_key).deps}
         assert deps == {dg.AssetKey(["raw", name])}, staging_key
 
 
 def test_specs_carry_kinds_owners_descriptions_and_pii_columns():
-    spec = warehouse_dbt.specs_by_key[dg.AssetKey(["staging", "stg_members__profile_versions"])]
+    spec = _spec(dg.AssetKey(["staging", "stg_members__profile_versions"]))
     assert spec.kinds == {"dbt", "duckdb"}
     assert spec.owners == ["team:crm-data"]
     assert spec.description.startswith("Member profile versions")
@@ -85,9 +97,24 @@ def test_specs_carry_kinds_owners_descriptions_and_pii_columns():
 
 
 def test_dbt_assets_are_daily_partitioned_single_run_writers():
-    assert warehouse_dbt.partitions_def == daily_partitions
-    assert warehouse_dbt.backfill_policy == dg.BackfillPolicy.single_run()
-    assert warehouse_dbt.op.pool == WRITER_POOL
+    for assets in DBT_ASSETS:
+        assert assets.partitions_def == daily_partitions
+        assert assets.backfill_policy == dg.BackfillPolicy.single_run()
+        assert assets.op.pool == WRITER_POOL
+
+
+def test_models_reading_the_scores_build_after_them_and_nothing_before_needs_them():
+    post_ml = set(warehouse_dbt_post_ml.keys)
+    assert {
+        dg.AssetKey(["marts", "fct_member_tags"]),
+        dg.AssetKey(["marts", "dim_members"]),
+        dg.AssetKey(["intermediate", "int_member_ml_tags"]),
+    } <= post_ml
+    scores = dg.AssetKey(["ml", "member_scores"])
+    ml_tags = _spec(dg.AssetKey(["intermediate", "int_member_ml_tags"]))
+    assert scores in {dep.asset_key for dep in ml_tags.deps}
+    for key in warehouse_dbt.keys:
+        assert not post_ml & {dep.asset_key for dep in warehouse_dbt.specs_by_key[key].deps}, key
 
 
 def test_resources_run_the_venv_dbt_on_this_project(tmp_path):

@@ -24,3 +24,27 @@
     ) as ranked
     where ranked._delivery_rank = 1
 {%- endmacro %}
+
+
+{#-
+    The deliveries an incremental staging table recomputes in one run: every delivery of each
+    natural key that was (re)delivered in the partition window, so the latest delivery still
+    wins when an older day is re-run after later ones. On a first build, a full refresh or the
+    default all-history window, that is every delivery. With latest_delivery on top, the staging
+    table ends as it would from scratch, and each run reads raw only for the keys it touches.
+-#}
+{% macro deliveries_of_window_keys(relation, key_columns) -%}
+    select delivered.*
+    from {{ relation }} as delivered
+    {%- if is_incremental() %}
+        where exists (
+            select 1
+            from {{ relation }} as in_window
+            where
+                {{ in_partition_window('in_window._landing_date') }}
+                {%- for key in key_columns %}
+                and in_window.{{ key }} = delivered.{{ key }}
+                {%- endfor %}
+        )
+    {%- endif %}
+{%- endmacro %}

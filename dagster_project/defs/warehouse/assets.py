@@ -94,13 +94,14 @@ def _run_time_window(context: dg.AssetExecutionContext) -> dg.TimeWindow | None:
     return None
 
 
-def dbt_run_artifacts_dir(settings: Settings, run_id: str) -> Path:
-    """Where one run's dbt artifacts and logs go (run_results.json, compiled SQL, dbt.log).
+def dbt_run_artifacts_dir(settings: Settings, run_id: str, step: str) -> Path:
+    """Where one dbt step of a run puts its artifacts and logs (run_results.json, compiled SQL,
+    dbt.log); a run has two dbt steps, before and after the ML scores.
 
     Under the data directory rather than dbt's ``target/``: about 6 MB a run would otherwise
     pile up in the code checkout, which may be read-only where the project is deployed.
     """
-    return settings.home / "dbt" / "runs" / run_id
+    return settings.home / "dbt" / "runs" / run_id / step
 
 
 def _check_dbt_targets_run_warehouse(panorama: PanoramaResource) -> None:
@@ -125,16 +126,12 @@ warehouse_translator = PanoramaDbtTranslator(
 )
 
 
-@dbt_assets(
-    manifest=require_manifest(),
-    project=dbt_project,
-    name="warehouse_dbt",
-    dagster_dbt_translator=warehouse_translator,
-    partitions_def=daily_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    pool=WRITER_POOL,
-)
-def warehouse_dbt(
+# Models that read the ML scores carry the dbt tag post_ml: they build in a second run, after
+# the scoring assets, so the daily job runs warehouse -> scores -> post_ml models -> exports.
+POST_ML_SELECTION = "tag:post_ml"
+
+
+def _build_window(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, panorama: PanoramaResource
 ):
     """Build the selected models, seeds and tests for the run's days in one ``dbt build``."""
@@ -143,6 +140,40 @@ def warehouse_dbt(
     # Row counts for seeds, tables and incremental models (dagster-dbt skips views). On DuckDB
     # dagster-dbt waits for dbt to exit, then counts through a dbt adapter in this process;
     # `keep_open: false` in profiles.yml makes that adapter release the file afterwards.
-    target_path = dbt_run_artifacts_dir(panorama.settings, context.run.run_id)
+    target_path = dbt_run_artifacts_dir(panorama.settings, context.run.run_id, context.op.name)
     invocation = dbt.cli(args, context=context, target_path=target_path)
     yield from invocation.stream().fetch_row_counts()
+
+
+@dbt_assets(
+    manifest=require_manifest(),
+    project=dbt_project,
+    name="warehouse_dbt",
+    exclude=POST_ML_SELECTION,
+    dagster_dbt_translator=warehouse_translator,
+    partitions_def=daily_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    pool=WRITER_POOL,
+)
+def warehouse_dbt(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, panorama: PanoramaResource
+):
+    """Staging, intermediate and marts up to the features the models read."""
+    yield from _build_window(context, dbt, panorama)
+
+
+@dbt_assets(
+    manifest=require_manifest(),
+    project=dbt_project,
+    name="warehouse_dbt_post_ml",
+    select=POST_ML_SELECTION,
+    dagster_dbt_translator=warehouse_translator,
+    partitions_def=daily_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    pool=WRITER_POOL,
+)
+def warehouse_dbt_post_ml(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, panorama: PanoramaResource
+):
+    """The models that read the ML scores: tags, the member panorama and the action lists."""
+    yield from _build_window(context, dbt, panorama)

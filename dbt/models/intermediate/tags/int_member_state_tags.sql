@@ -110,12 +110,13 @@ unprotected_members as (
         members_on_day.member_id,
         'NO_SECURITY_PRODUCT' as warning_reason
     from members_on_day
-    left join latest_product_events
+    inner join latest_product_events
         on members_on_day.member_id = latest_product_events.member_id
     where
         {{ 'true' if var('tags_security_warn_unbound') else 'false' }}
-        and coalesce(latest_product_events.security_event_type, 'NONE')
-        != 'SECURITY_PRODUCT_BOUND'
+        -- Only an observed unbind: a member with no product event may have bound one before
+        -- the data begins, and warning them all would flag nearly everyone.
+        and latest_product_events.security_event_type = 'SECURITY_PRODUCT_UNBOUND'
 
 ),
 

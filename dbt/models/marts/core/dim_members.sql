@@ -164,7 +164,12 @@ current_points as (
     select
         points_balances.member_id,
         points_balances.balance as points_balance,
-        points_balances.points_expiring_next_30d
+        -- as of the panorama's day, not the balance's last movement: lots keep ageing
+        {{ points_expiring_after(
+            'points_balances.member_id',
+            'points_balances.points_earned_to_date - points_balances.balance',
+            'as_of.as_of_date'
+        ) }} as points_expiring_next_30d
     from points_balances
     inner join as_of
         on

@@ -3,10 +3,9 @@
     until the next such day (valid_to), so "balance as of day D" is the row with
     balance_date <= D <= coalesce(valid_to, D). points_expiring_next_30d are the points
     of that balance which expire within points_expiry_warning_days after balance_date unless
-    spent first (FIFO spends the oldest points first).
+    spent first (macro points_expiring_after); for a later day of the same balance, call the
+    macro with that day.
 -#}
-{%- set validity_months = var('points_validity_months') -%}
-{%- set warning_days = var('points_expiry_warning_days') -%}
 
 with
 
@@ -53,32 +52,6 @@ closing_balances as (
 
 ),
 
--- Points earned on day e expire points_validity_months later; the lots expiring by the end of
--- the warning window are those earned up to the last such day, and what is left of them is
--- their cumulative earnings minus everything removed so far (earned - balance).
-expiring as (
-
-    select
-        closing_balances.member_id,
-        closing_balances.balance_date,
-        max(earned_lots.earned_through_day) as earned_through_expiring_lots
-    from closing_balances
-    inner join closing_balances as earned_lots
-        on
-            closing_balances.member_id = earned_lots.member_id
-            and earned_lots.points_earned > 0
-            and cast(
-                {{ dbt.dateadd('month', validity_months, 'earned_lots.balance_date') }}
-                as date
-            )
-            <= cast(
-                {{ dbt.dateadd('day', warning_days, 'closing_balances.balance_date') }}
-                as date
-            )
-    group by closing_balances.member_id, closing_balances.balance_date
-
-),
-
 final as (
 
     select
@@ -93,18 +66,13 @@ final as (
         cast(closing_balances.points_converted as bigint) as points_converted,
         cast(closing_balances.points_expired as bigint) as points_expired,
         cast(closing_balances.overspend_count as bigint) as overspend_count,
-        cast(
-            greatest(
-                coalesce(expiring.earned_through_expiring_lots, 0)
-                - (closing_balances.earned_through_day - closing_balances.balance),
-                0
-            ) as bigint
-        ) as points_expiring_next_30d
+        cast(closing_balances.earned_through_day as bigint) as points_earned_to_date,
+        cast({{ points_expiring_after(
+            'closing_balances.member_id',
+            'closing_balances.earned_through_day - closing_balances.balance',
+            'closing_balances.balance_date'
+        ) }} as bigint) as points_expiring_next_30d
     from closing_balances
-    left join expiring
-        on
-            closing_balances.member_id = expiring.member_id
-            and closing_balances.balance_date = expiring.balance_date
 
 )
 

@@ -23,6 +23,12 @@ personal_tags as (
 
 ),
 
+model_tags as (
+
+    select * from {{ ref('int_member_ml_tags') }}
+
+),
+
 tag_dictionary as (
 
     select * from {{ ref('dim_tag_dictionary') }}
@@ -40,6 +46,8 @@ member_tags as (
     select * from identity_tags
     union all
     select * from state_tags
+    union all
+    select * from model_tags
     union all
     select * from personal_tags
 

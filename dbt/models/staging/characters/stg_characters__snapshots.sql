@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['character_id', 'updated_at'],
+        on_schema_change='fail',
+    )
+}}
+
 with
 
 source as (
@@ -26,9 +35,15 @@ renamed as (
 
 ),
 
+deliveries as (
+
+    {{ deliveries_of_window_keys('renamed', ['character_id', 'updated_at']) }}
+
+),
+
 deduped as (
 
-    {{ latest_delivery('renamed', ['character_id', 'updated_at']) }}
+    {{ latest_delivery('deliveries', ['character_id', 'updated_at']) }}
 
 ),
 

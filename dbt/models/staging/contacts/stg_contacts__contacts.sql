@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['contact_id'],
+        on_schema_change='fail',
+    )
+}}
+
 with
 
 source as (
@@ -28,9 +37,15 @@ renamed as (
 
 ),
 
+deliveries as (
+
+    {{ deliveries_of_window_keys('renamed', ['contact_id']) }}
+
+),
+
 deduped as (
 
-    {{ latest_delivery('renamed', ['contact_id']) }}
+    {{ latest_delivery('deliveries', ['contact_id']) }}
 
 ),
 

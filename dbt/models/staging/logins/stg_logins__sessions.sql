@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['login_id'],
+        on_schema_change='fail',
+    )
+}}
+
 with
 
 source as (
@@ -25,9 +34,15 @@ renamed as (
 
 ),
 
+deliveries as (
+
+    {{ deliveries_of_window_keys('renamed', ['login_id']) }}
+
+),
+
 deduped as (
 
-    {{ latest_delivery('renamed', ['login_id']) }}
+    {{ latest_delivery('deliveries', ['login_id']) }}
 
 ),
 

@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['tag_entry_id'],
+        on_schema_change='fail',
+    )
+}}
+
 with
 
 source as (
@@ -24,9 +33,15 @@ renamed as (
 
 ),
 
+deliveries as (
+
+    {{ deliveries_of_window_keys('renamed', ['tag_entry_id']) }}
+
+),
+
 deduped as (
 
-    {{ latest_delivery('renamed', ['tag_entry_id']) }}
+    {{ latest_delivery('deliveries', ['tag_entry_id']) }}
 
 ),
 

@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['member_id', 'updated_at'],
+        on_schema_change='fail',
+    )
+}}
+
 with
 
 source as (
@@ -29,9 +38,15 @@ renamed as (
 
 ),
 
+deliveries as (
+
+    {{ deliveries_of_window_keys('renamed', ['member_id', 'updated_at']) }}
+
+),
+
 deduped as (
 
-    {{ latest_delivery('renamed', ['member_id', 'updated_at']) }}
+    {{ latest_delivery('deliveries', ['member_id', 'updated_at']) }}
 
 ),
 

@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['exchange_id'],
+        on_schema_change='fail',
+    )
+}}
+
 with
 
 source as (
@@ -23,9 +32,15 @@ renamed as (
 
 ),
 
+deliveries as (
+
+    {{ deliveries_of_window_keys('renamed', ['exchange_id']) }}
+
+),
+
 deduped as (
 
-    {{ latest_delivery('renamed', ['exchange_id']) }}
+    {{ latest_delivery('deliveries', ['exchange_id']) }}
 
 ),
 

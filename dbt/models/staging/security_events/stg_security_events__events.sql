@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['security_event_id'],
+        on_schema_change='fail',
+    )
+}}
+
 with
 
 source as (
@@ -22,9 +31,15 @@ renamed as (
 
 ),
 
+deliveries as (
+
+    {{ deliveries_of_window_keys('renamed', ['security_event_id']) }}
+
+),
+
 deduped as (
 
-    {{ latest_delivery('renamed', ['security_event_id']) }}
+    {{ latest_delivery('deliveries', ['security_event_id']) }}
 
 ),
 

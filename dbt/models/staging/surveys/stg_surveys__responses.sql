@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['survey_id'],
+        on_schema_change='fail',
+    )
+}}
+
 with
 
 source as (
@@ -25,9 +34,15 @@ renamed as (
 
 ),
 
+deliveries as (
+
+    {{ deliveries_of_window_keys('renamed', ['survey_id']) }}
+
+),
+
 deduped as (
 
-    {{ latest_delivery('renamed', ['survey_id']) }}
+    {{ latest_delivery('deliveries', ['survey_id']) }}
 
 ),
 

@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['ticket_id', 'updated_at'],
+        on_schema_change='fail',
+    )
+}}
+
 with
 
 source as (
@@ -28,9 +37,15 @@ renamed as (
 
 ),
 
+deliveries as (
+
+    {{ deliveries_of_window_keys('renamed', ['ticket_id', 'updated_at']) }}
+
+),
+
 deduped as (
 
-    {{ latest_delivery('renamed', ['ticket_id', 'updated_at']) }}
+    {{ latest_delivery('deliveries', ['ticket_id', 'updated_at']) }}
 
 ),
 
