@@ -58,3 +58,9 @@ def test_demo_loads_every_delivered_row_or_explains_its_rejection(tmp_path, caps
     runs = instance.get_runs()
     assert len(runs) == 1 and runs[0].is_success
     assert runs[0].tags["dagster/asset_partition_range_end"] == "2026-01-03"
+    # What the marts say shows on their materialisations in the UI.
+    tiers = instance.get_latest_materialization_event(
+        dg.AssetKey(["marts", "fct_member_tier_daily"])
+    )
+    table = tiers.asset_materialization.metadata["tier distribution (last day)"].value
+    assert table.startswith("| tier | members | pre_downgrade |") and "REGULAR" in table

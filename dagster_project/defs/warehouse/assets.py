@@ -24,6 +24,7 @@ from dagster_project.defs.warehouse.project import (
     prepare_manifest_if_dev,
     require_manifest,
 )
+from dagster_project.defs.warehouse.summaries import with_summaries
 from dagster_project.partitions import daily_partitions
 from dagster_project.resources import WRITER_POOL, PanoramaResource
 from dagster_project.settings import TIMEZONE, Settings, get_settings
@@ -142,7 +143,18 @@ def _build_window(
     # `keep_open: false` in profiles.yml makes that adapter release the file afterwards.
     target_path = dbt_run_artifacts_dir(panorama.settings, context.run.run_id, context.op.name)
     invocation = dbt.cli(args, context=context, target_path=target_path)
-    yield from invocation.stream().fetch_row_counts()
+    events = invocation.stream().fetch_row_counts()
+    yield from with_summaries(
+        events, panorama.settings.warehouse_path, lambda event: _materialised_key(context, event)
+    )
+
+
+def _materialised_key(context: dg.AssetExecutionContext, event: object) -> dg.AssetKey | None:
+    if isinstance(event, dg.Output):
+        return context.asset_key_for_output(event.output_name)
+    if isinstance(event, dg.AssetMaterialization):
+        return event.asset_key
+    return None
 
 
 @dbt_assets(
