@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+CHROMIUM ?= /usr/bin/chromium
 export PANORAMA_HOME ?= $(CURDIR)/.panorama
 export DAGSTER_HOME ?= $(PANORAMA_HOME)/dagster
 # Nothing may wait on the network: dbt, Dagster and great-expectations telemetry off.
@@ -15,7 +16,7 @@ export DAGSTER_DISABLE_TELEMETRY := 1
 # Extra arguments for `panorama demo`, e.g. make demo ARGS="--members 50000 --days 180"
 ARGS ?=
 
-.PHONY: install prepare demo test dev lint bench clean
+.PHONY: install browser prepare demo test dev lint bench clean
 
 install: $(STAMP)
 
@@ -24,7 +25,15 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.9
 	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	$(MAKE) --no-print-directory browser
 	touch $(STAMP)
+
+# The browser tests drive Debian's Chromium (Playwright cannot download its own browser here).
+browser:
+	@test -x $(CHROMIUM) || { \
+		command -v apt-get >/dev/null || { echo "install Chromium at $(CHROMIUM) for the browser tests" >&2; exit 1; }; \
+		echo "installing chromium (apt-get) for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 # The dbt manifest (dagster-dbt reads it when definitions load) and the Dagster instance config.
 prepare: install
