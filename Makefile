@@ -28,12 +28,13 @@ $(STAMP): requirements.lock pyproject.toml
 	$(MAKE) --no-print-directory browser
 	touch $(STAMP)
 
-# The browser tests drive Debian's Chromium (Playwright cannot download its own browser here).
+# The browser tests drive Debian's Chromium (Playwright cannot download its own browser here),
+# with a CJK font so that Chinese names render in the portal's screenshots.
 browser:
-	@test -x $(CHROMIUM) || { \
+	@test -x $(CHROMIUM) -a -d /usr/share/fonts/truetype/wqy || { \
 		command -v apt-get >/dev/null || { echo "install Chromium at $(CHROMIUM) for the browser tests" >&2; exit 1; }; \
-		echo "installing chromium (apt-get) for the browser tests"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+		echo "installing chromium and a CJK font (apt-get) for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; }
 
 # The dbt manifest (dagster-dbt reads it when definitions load) and the Dagster instance config.
 prepare: install
