@@ -12,9 +12,14 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from dagster_project.adapters.commands import register_adapter_commands
+from dagster_project.defs.exports.commands import register_export_commands
+from dagster_project.portal.commands import register_portal_commands
 from dagster_project.settings import Settings
 
 log = logging.getLogger("panorama")
+
+DEMO_DAYS = 180
 
 # The Dagster instance every command shares: one writing run at a time (DuckDB admits a single
 # writer), one writing step at a time inside a run, and no telemetry.
@@ -145,8 +150,11 @@ def cmd_prepare(args: argparse.Namespace) -> int:
     return 0
 
 
-def materialise_days(first_day: str, last_day: str) -> bool:
-    """Materialise every asset for the days first..last in one in-process run."""
+def materialise_days(
+    first_day: str, last_day: str, selection: Sequence[object] | None = None
+) -> bool:
+    """Materialise the daily job's assets (or the ``selection`` of asset keys) for the days
+    first..last in one in-process run."""
     import dagster as dg
 
     from dagster_project.definitions import build_definitions
@@ -160,6 +168,31 @@ def materialise_days(first_day: str, last_day: str) -> bool:
             "dagster/asset_partition_range_start": first_day,
             "dagster/asset_partition_range_end": last_day,
         },
+        asset_selection=list(selection) if selection is not None else None,
+        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+        raise_on_error=False,
+    )
+    return result.success
+
+
+def warehouse_keys() -> list[object]:
+    """Ingest and the dbt models up to the features: everything the training job reads."""
+    from dagster_project.defs.ingest.assets import ingest_assets
+    from dagster_project.defs.warehouse.assets import warehouse_dbt
+
+    return [key for assets in (*ingest_assets, warehouse_dbt) for key in assets.keys]
+
+
+def train_models() -> bool:
+    """Run the training job (train, evaluate, promote or keep the champion) in process."""
+    import dagster as dg
+
+    from dagster_project.definitions import build_definitions
+    from dagster_project.defs.ml.models import TRAINING_JOB_NAME
+
+    job = build_definitions().resolve_job_def(TRAINING_JOB_NAME)
+    result = job.execute_in_process(
+        instance=dg.DagsterInstance.get(),
         run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
         raise_on_error=False,
     )
@@ -199,19 +232,44 @@ def describe_warehouse(settings: Settings) -> str:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    """Backfill the history (ingest and warehouse), train the models, then run the last day
+    whole: scores, tags, action lists, exports and the published warehouse."""
+    from dagster_project.defs.exports.commands import describe_exports
+    from dagster_project.portal.users import ensure_first_admin
+
     settings = _use_home(args.home)
     write_instance_config(Path(os.environ["DAGSTER_HOME"]))
     started = time.perf_counter()
     run_simulation(args, settings.landing_dir)
     first_day = args.start.isoformat()
     last_day = (args.start + dt.timedelta(days=args.days - 1)).isoformat()
-    log.info("materialising every asset for %s .. %s in one run", first_day, last_day)
-    ok = materialise_days(first_day, last_day)
+    log.info("1/3 ingest and warehouse for %s .. %s in one run", first_day, last_day)
+    ok = materialise_days(first_day, last_day, warehouse_keys())
+    trained = False
+    if ok:
+        log.info("2/3 training the churn and potential-VIP models")
+        trained = train_models()
+        log.info("3/3 the daily run of %s: scores, tags, action lists, exports, publish", last_day)
+        ok = materialise_days(last_day, last_day)
     elapsed = time.perf_counter() - started
     print(describe_warehouse(settings))
     print()
+    if not trained:
+        print(
+            "the models were not trained (see the log above; they need about 150 days of "
+            "history): the model-driven lists are empty",
+            file=sys.stderr,
+        )
+    if ok:
+        print(describe_exports(settings))
+        print()
+    first_login = ensure_first_admin(settings)
     print(f"landing files:  {settings.landing_dir}")
+    print(f"published warehouse (analysts): {settings.published_path}")
     print(f"Dagster runs:   {os.environ['DAGSTER_HOME']} (`make dev`, http://127.0.0.1:3000)")
+    print(f"CRM portal:     panorama --home {settings.home} portal --port 8080")
+    if first_login:
+        print(f"                first login: {first_login[0]} / {first_login[1]} (admin)")
     print(f"demo took {elapsed:,.0f} s")
     if not ok:
         print("the run FAILED: the step errors are in the log above", file=sys.stderr)
@@ -243,9 +301,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     prepare.set_defaults(func=cmd_prepare)
 
-    demo = commands.add_parser("demo", help="simulate, then materialise everything for those days")
+    demo = commands.add_parser(
+        "demo",
+        help="simulate, backfill the warehouse, train the models, then run the last day whole",
+    )
     _add_simulation_args(demo)
-    demo.set_defaults(func=cmd_demo)
+    # Long enough for the potential-VIP labels (60 days ahead) to train and validate on.
+    demo.set_defaults(func=cmd_demo, days=DEMO_DAYS)
+    register_adapter_commands(commands)
+    register_portal_commands(commands)
+    register_export_commands(commands)
     for sub in (simulate, prepare, demo):
         sub.add_argument("--home", type=Path, default=argparse.SUPPRESS, help="data directory")
     return parser

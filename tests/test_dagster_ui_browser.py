@@ -45,7 +45,9 @@ def _wait_until_serving(url: str, process: subprocess.Popen, log: Path) -> None:
                 return
         except OSError:
             time.sleep(1)
-    pytest.fail(f"dagster dev did not answer within {START_TIMEOUT_S} s:\n{log.read_text()[-3000:]}")
+    pytest.fail(
+        f"dagster dev did not answer within {START_TIMEOUT_S} s:\n{log.read_text()[-3000:]}"
+    )
 
 
 @pytest.fixture(scope="module")

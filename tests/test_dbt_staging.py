@@ -314,17 +314,17 @@ PLANTED_FAILURES = [
 ]
 
 
-def staging_views_and_reference_seeds_are_built(
+def staging_tables_and_reference_seeds_are_built(
     result: dg.ExecuteInProcessResult, settings: Settings
 ) -> None:
     warehouse = settings.warehouse_path
-    views = query(
+    tables = query(
         warehouse,
         "select table_name from information_schema.tables "
-        "where table_schema = 'staging' and table_type = 'VIEW' order by 1",
+        "where table_schema = 'staging' and table_type = 'BASE TABLE' order by 1",
     )
-    assert len(views) == len(SOURCES)
-    assert all(name.startswith("stg_") for (name,) in views)
+    assert len(tables) == len(SOURCES)
+    assert all(name.startswith("stg_") for (name,) in tables)
     seeds = {
         name
         for (name,) in query(
@@ -349,7 +349,9 @@ def every_model_and_seed_is_materialised_for_the_partition(
     assert {"staging/stg_logins__sessions", "reference/games"} <= keys
     assert {e.partition for e in materialisations} == {PARTITION}
     # dbt's run artifacts land under the data directory, not in the code checkout
-    assert (dbt_run_artifacts_dir(settings, result.run_id, "warehouse_dbt") / "run_results.json").exists()
+    assert (
+        dbt_run_artifacts_dir(settings, result.run_id, "warehouse_dbt") / "run_results.json"
+    ).exists()
     games = next(e for e in materialisations if e.asset_key.to_user_string() == "reference/games")
     games_rows = len(seeds["games"].read_text(encoding="utf-8").splitlines()) - 1
     assert games.materialization.metadata["dagster/row_count"].value == games_rows
@@ -445,7 +447,7 @@ def test_a_partition_run_builds_normalised_deduped_and_tested_staging(
     write_raw_deliveries(settings.warehouse_path)
     result = materialise_partition(settings, monkeypatch)
     for check in (
-        staging_views_and_reference_seeds_are_built,
+        staging_tables_and_reference_seeds_are_built,
         every_model_and_seed_is_materialised_for_the_partition,
         dbt_test_failures_show_as_failed_asset_checks,
         latest_delivery_wins_and_timestamps_are_shanghai_local,

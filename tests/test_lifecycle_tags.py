@@ -16,7 +16,11 @@ import pytest
 from dagster_project.defs.warehouse.project import dbt_executable
 from dagster_project.settings import DBT_PROJECT_DIR, Settings
 from dagster_project.simulator import SimulationConfig, simulate
-from tests.fixtures.warehouse import load_landing_days, simulated_days
+from tests.fixtures.warehouse import (
+    create_model_output_tables,
+    load_landing_days,
+    simulated_days,
+)
 
 START = dt.date(2026, 1, 1)
 DAYS = 70
@@ -56,6 +60,8 @@ def simulate_and_load_raw(settings: Settings) -> None:
         SimulationConfig(members=MEMBERS, days=DAYS, start=START, seed=7, out=settings.landing_dir)
     )
     load_landing_days(settings.warehouse_path, settings.landing_dir, simulated_days(START, DAYS))
+    with duckdb.connect(str(settings.warehouse_path)) as con:
+        create_model_output_tables(con)
 
 
 def run_dbt(settings: Settings, *args: str) -> dict:
@@ -106,7 +112,10 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
         "resource_type:seed",
         *(f"+{name}" for name in MARTS),
     )
-    tested = run_dbt(settings, "test", "--select", *DOMAIN_PATHS)
+    # only tests whose every parent is built (not the ML label tests on a lifecycle model)
+    tested = run_dbt(
+        settings, "test", "--select", *DOMAIN_PATHS, "--indirect-selection", "cautious"
+    )
     return Warehouse(settings.warehouse_path, {"results": built["results"] + tested["results"]})
 
 

@@ -48,6 +48,9 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
             *(f"+{model}" for model in MEMBERSHIP_MODELS),
             "--exclude",
             "resource_type:seed",
+            # only the tests whose every parent is built (not the ML label tests, say)
+            "--indirect-selection",
+            "cautious",
         )
     return database
 

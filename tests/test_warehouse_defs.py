@@ -176,3 +176,25 @@ def test_window_bounds_are_read_as_shanghai_days_whatever_their_offset():
 
 def test_no_window_builds_everything_with_the_project_defaults():
     assert dbt_build_args(None) == ["build"]
+
+
+def test_every_asset_explains_itself_in_the_ui():
+    """Data engineers read the pipeline from the Dagster UI alone: each asset has a group named
+    after its layer, a description, an owner and kinds."""
+    graph = defs.resolve_asset_graph()
+    layers = {"ingest", "reference", "staging", "intermediate", "marts", "restricted", "ml"}
+    layers |= {"exports"}
+    unexplained = {}
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        present = {
+            "group": node.group_name in layers,
+            "description": bool(node.description),
+            "owners": bool(node.owners),
+            "kinds": bool(node.kinds),
+        }
+        missing = [name for name, ok in present.items() if not ok]
+        if missing:
+            unexplained[key.to_user_string()] = missing
+    assert unexplained == {}
+    assert {graph.get(key).group_name for key in graph.get_all_asset_keys()} == layers

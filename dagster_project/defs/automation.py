@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
+from dagster_project.defs.ml.models import TRAINING_ASSET_KEYS
 from dagster_project.partitions import daily_partitions
 from dagster_project.settings import TIMEZONE, get_settings
 from data_quality.contract import SOURCES
@@ -18,11 +19,12 @@ DAILY_JOB_NAME = "panorama_daily"
 # and the warehouse admits a single writer anyway.
 panorama_daily = dg.define_asset_job(
     DAILY_JOB_NAME,
-    selection=dg.AssetSelection.all(),
+    # Training has its own weekly job; the daily run scores with the promoted models.
+    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(*TRAINING_ASSET_KEYS),
     partitions_def=daily_partitions,
     executor_def=dg.in_process_executor,
     description="Everything for one day (or a range of days in one run): ingest, warehouse, "
-    "models, exports.",
+    "scores with the promoted models, tags, action lists, exports and the published warehouse.",
 )
 
 panorama_daily_schedule = dg.build_schedule_from_partitioned_job(

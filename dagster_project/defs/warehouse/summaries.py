@@ -91,17 +91,20 @@ def with_summaries(
     Call it on the events of a finished dbt invocation (dbt must have released the warehouse).
     ``key_of`` names the asset an event materialises, or None for other events.
     """
-    events = list(events)
-    keys = {key_of(event) for event in events}
+    received, failure = [], None
+    try:
+        received.extend(events)
+    except Exception as error:
+        # dbt failed (a model or a test): what it did build is still reported, then the error.
+        failure = error
+    keys = {key_of(event) for event in received}
     wanted = {key: summary for key, summary in SUMMARIES.items() if key in keys}
-    if not wanted:
-        yield from events
-        return
-    with duckdb.connect(str(warehouse_path), read_only=True) as con:
-        extra = {key: summary_metadata(con, summary) for key, summary in wanted.items()}
-    for event in events:
+    extra = {}
+    if wanted:
+        with duckdb.connect(str(warehouse_path), read_only=True) as con:
+            extra = {key: summary_metadata(con, summary) for key, summary in wanted.items()}
+    for event in received:
         key = key_of(event)
-        if key in extra:
-            yield event.with_metadata({**event.metadata, **extra[key]})
-        else:
-            yield event
+        yield event.with_metadata({**event.metadata, **extra[key]}) if key in extra else event
+    if failure is not None:
+        raise failure
