@@ -21,11 +21,13 @@ member_scores as (
 
 tag_codes as (
 
-    select * from (
-        values
-        ('churn', 'churn_warning'),
-        ('potential_vip', 'potential_vip')
-    ) as codes (model, tag_code)
+    select
+        'churn' as scored_model,
+        'churn_warning' as tag_code
+    union all
+    select
+        'potential_vip' as scored_model,
+        'potential_vip' as tag_code
 
 ),
 
@@ -37,7 +39,7 @@ final as (
         member_scores.band as tag_value
     from member_scores
     inner join as_of on member_scores.as_of_date = as_of.as_of_date
-    inner join tag_codes on member_scores.model = tag_codes.model
+    inner join tag_codes on member_scores.model = tag_codes.scored_model
 
 )
 
