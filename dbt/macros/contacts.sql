@@ -26,3 +26,15 @@
     select {{ add_days("cast('" ~ first ~ "' as date)", 'series.generated_number - 1') }} as spine_date
     from ({{ dbt.generate_series(day_count) }}) as series
 {%- endmacro %}
+
+
+{#-
+    A contact history row (fct_member_contact_history, alias `history`) that is usable on `day`:
+    its period covers the day and its status is verified or unverified (an invalid value, such as
+    a wrong number, is never used). One rule for every list that needs a contact channel.
+-#}
+{% macro is_usable_contact_on(history, day) -%}
+    {{ day }} >= {{ history }}.valid_from
+    and ({{ history }}.valid_to is null or {{ day }} < {{ history }}.valid_to)
+    and {{ history }}.contact_status in ('verified', 'unverified')
+{%- endmacro %}

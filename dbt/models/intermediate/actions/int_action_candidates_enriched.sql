@@ -112,12 +112,7 @@ usable_contacts as (
     inner join contact_history
         on
             candidates.member_id = contact_history.member_id
-            and candidates.as_of_date >= contact_history.valid_from
-            and (
-                contact_history.valid_to is null
-                or candidates.as_of_date < contact_history.valid_to
-            )
-    where contact_history.contact_status in ('verified', 'unverified')
+            and {{ is_usable_contact_on('contact_history', 'candidates.as_of_date') }}
 
 ),
 

@@ -66,12 +66,7 @@ contacts_on_day as (
     inner join contact_history
         on
             listed.member_id = contact_history.member_id
-            and listed.as_of_date >= contact_history.valid_from
-            and (
-                contact_history.valid_to is null
-                or listed.as_of_date < contact_history.valid_to
-            )
-    where contact_history.contact_status in ('verified', 'unverified')
+            and {{ is_usable_contact_on('contact_history', 'listed.as_of_date') }}
 
 ),
 
