@@ -5,9 +5,6 @@ Order within a run: dbt post_ml (``restricted.fct_daily_action_contacts``) -> th
 -> the publish asset (a copy of the warehouse without personal data, swapped in atomically).
 """
 
-import datetime as dt
-from zoneinfo import ZoneInfo
-
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
@@ -18,9 +15,8 @@ from dagster_project.defs.exports.files import (
     unmasked_phone_findings,
 )
 from dagster_project.defs.exports.publish import publish_warehouse
-from dagster_project.partitions import daily_partitions
+from dagster_project.partitions import daily_partitions, window_days
 from dagster_project.resources import WRITER_POOL, PanoramaResource
-from dagster_project.settings import TIMEZONE
 
 EXPORTS_GROUP = "exports"
 # The CRM data team answers for the lists and the published copy (shown in the UI).
@@ -29,15 +25,6 @@ EXPORT_KEY = dg.AssetKey(["exports", "daily_action_lists"])
 PUBLISH_KEY = dg.AssetKey(["published", "panorama_duckdb"])
 NO_UNMASKED_PHONES_CHECK = "no_unmasked_phone_numbers"
 CHECKSUMS_CHECK = "manifest_checksums_match"
-
-
-def partition_days(context: dg.AssetExecutionContext) -> list[dt.date]:
-    """The local days of the run's partition (or range of partitions), oldest first."""
-    window = context.partition_time_window
-    local = ZoneInfo(TIMEZONE)
-    first = window.start.astimezone(local).date()
-    last = (window.end.astimezone(local) - dt.timedelta(microseconds=1)).date()
-    return [first + dt.timedelta(days=offset) for offset in range((last - first).days + 1)]
 
 
 def _export_checks(exports: list[DayExport]) -> list[dg.AssetCheckResult]:
@@ -134,7 +121,7 @@ def daily_action_lists(
     with duckdb.get_connection() as conn:
         exports = [
             export_day(conn, exports_dir, day, context.run.run_id)
-            for day in partition_days(context)
+            for day in window_days(context.partition_time_window)
         ]
     for export in exports:
         context.log.info("exports %s: %s", export.day, export.rows_by_segment())

@@ -10,16 +10,15 @@ complete later period against the most-popular baseline.
 import datetime as dt
 import warnings
 from contextlib import closing
-from zoneinfo import ZoneInfo
 
 import dagster as dg
 import duckdb
 import polars as pl
 from dagster_duckdb import DuckDBResource
 
-from dagster_project.partitions import daily_partitions
+from dagster_project.defs.ml.models import ML_OWNERS
+from dagster_project.partitions import daily_partitions, window_days
 from dagster_project.resources import WRITER_POOL
-from dagster_project.settings import TIMEZONE
 from models_ml import recommend
 from models_ml.recommend import RECOMMENDATIONS_TABLE, ensure_recommendations_table
 
@@ -36,14 +35,6 @@ UPSTREAM = [
     dg.AssetKey(["reference", "mall_items"]),
     dg.AssetKey(["reference", "tiers"]),
 ]
-
-
-def run_days(window: dg.TimeWindow) -> list[dt.date]:
-    """The local days of a partition window (half-open, Asia/Shanghai)."""
-    local = ZoneInfo(TIMEZONE)
-    first = window.start.astimezone(local).date()
-    last = (window.end.astimezone(local) - dt.timedelta(microseconds=1)).date()
-    return [first + dt.timedelta(days=offset) for offset in range((last - first).days + 1)]
 
 
 def training_cutoff(day: dt.date, first_day: dt.date) -> dt.date:
@@ -137,7 +128,7 @@ with warnings.catch_warnings():
         pool=WRITER_POOL,
         kinds={"lightgbm", "duckdb"},
         deps=UPSTREAM,
-        owners=["team:crm-data"],
+        owners=ML_OWNERS,
         description=(
             "Top 3 activities or mall items per member and day (population: a login in the last "
             "30 days or tier gold and up), from a LightGBM per-offer propensity model trained on "
@@ -147,7 +138,7 @@ with warnings.catch_warnings():
     def member_recommendations(
         context: dg.AssetExecutionContext, duckdb: DuckDBResource
     ) -> dg.MaterializeResult:
-        days = run_days(context.partition_time_window)
+        days = window_days(context.partition_time_window)
         config = recommend.RecommenderConfig()
         with duckdb.get_connection() as con, closing(con):
             recommend.prepare_inputs(con)

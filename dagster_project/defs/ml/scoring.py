@@ -7,7 +7,6 @@ in one transaction, so re-scoring a day gives the same table.
 """
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import dagster as dg
 import duckdb
@@ -24,9 +23,8 @@ from dagster_project.defs.ml.models import (
     open_warehouse,
     registry_from,
 )
-from dagster_project.partitions import daily_partitions
+from dagster_project.partitions import daily_partitions, window_days
 from dagster_project.resources import WRITER_POOL, PanoramaResource
-from dagster_project.settings import TIMEZONE
 from models_ml.features import MODEL_SPECS, read_feature_frame
 from models_ml.reasons import load_templates
 from models_ml.registry import ModelRegistry
@@ -39,14 +37,6 @@ from models_ml.score import (
 )
 
 SCORES_KEY = dg.AssetKey(["ml", "member_scores"])
-
-
-def partition_days(window: dg.TimeWindow) -> list[dt.date]:
-    """The local days of a partition window (half-open, Asia/Shanghai)."""
-    local = ZoneInfo(TIMEZONE)
-    first = window.start.astimezone(local).date()
-    last = (window.end.astimezone(local) - dt.timedelta(microseconds=1)).date()
-    return [first + dt.timedelta(days=offset) for offset in range((last - first).days + 1)]
 
 
 def score_days(
@@ -121,7 +111,7 @@ def member_scores(
     champions = {"churn": churn_model, "potential_vip": potential_vip_model}
     promoted = {name: champion for name, champion in champions.items() if champion}
     unpromoted = sorted(set(champions) - set(promoted))
-    days = partition_days(context.partition_time_window)
+    days = window_days(context.partition_time_window)
     with open_warehouse(duckdb) as con:
         # The table exists even before a first model: the action lists read it.
         ensure_scores_table(con)

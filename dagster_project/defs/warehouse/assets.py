@@ -4,12 +4,10 @@ One ``dbt build`` per run (a day, or a range of days in a single-run backfill): 
 models itself, and one invocation costs seconds where one per model would cost minutes.
 """
 
-import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import dagster as dg
 from dagster_dbt import (
@@ -25,9 +23,9 @@ from dagster_project.defs.warehouse.project import (
     require_manifest,
 )
 from dagster_project.defs.warehouse.summaries import with_summaries
-from dagster_project.partitions import daily_partitions
+from dagster_project.partitions import daily_partitions, window_bounds
 from dagster_project.resources import WRITER_POOL, PanoramaResource
-from dagster_project.settings import TIMEZONE, Settings, get_settings
+from dagster_project.settings import Settings, get_settings
 
 DEFAULT_OWNERS = ("team:crm-data",)
 SEED_GROUP = "reference"
@@ -43,10 +41,7 @@ def dbt_build_args(partition_time_window: dg.TimeWindow | None) -> list[str]:
     """
     if partition_time_window is None:
         return ["build"]
-    local = ZoneInfo(TIMEZONE)
-    first_day = partition_time_window.start.astimezone(local).date()
-    # The end is exclusive: the last day is the one holding the instant just before it.
-    last_day = (partition_time_window.end.astimezone(local) - dt.timedelta(microseconds=1)).date()
+    first_day, last_day = window_bounds(partition_time_window)
     window_vars = {"min_date": first_day.isoformat(), "max_date": last_day.isoformat()}
     return ["build", "--vars", json.dumps(window_vars)]
 
