@@ -1,7 +1,8 @@
 """ML benchmark: LightGBM training time and scoring (+ reasons) throughput at 1M members.
 
-Run: ``.venv/bin/python -m bench.ml_speed [--members N] [--threads T] [--rounds R]``
-(defaults 1,000,000 members, 2 threads, at most 200 boosting rounds).
+Run: ``.venv/bin/python -m bench.ml_speed [--members N] [--threads T]`` (defaults 1,000,000
+members, 2 threads, the project's training settings; ``--num-leaves``, ``--max-depth``,
+``--learning-rate`` and ``--rounds`` override them to compare).
 
 The frame is SYNTHETIC: THE feature list of ``models_ml.features`` (same names, types and
 categorical levels), values drawn at random with realistic shapes (counts, skewed amounts, day
@@ -10,7 +11,8 @@ not trivial. What is timed is the project's own code path:
 
 - training: ``models_ml.train.fit_booster`` (early stopping on held-out members);
 - scoring: ``models_ml.score.score_frame`` = probability, band and the top 3 reasons in English
-  and Chinese from ``pred_contrib`` and the reason seed, split into its parts.
+  and Chinese from ``pred_contrib`` and the reason seed, split into its parts (the feature
+  matrix, the scores and contributions of one ``pred_contrib`` pass, the reason sentences).
 
 Prints a Markdown table; nothing is tuned to the result.
 """
@@ -23,14 +25,13 @@ import os
 import platform
 import sys
 import time
-from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 
 from models_ml.features import FEATURE_NAMES, FEATURES, to_matrix
 from models_ml.reasons import load_templates, reason_columns
-from models_ml.score import LoadedModel, score_frame
+from models_ml.score import LoadedModel, score_frame, scores_and_contributions
 from models_ml.train import TrainingConfig, band_thresholds, fit_booster
 
 SCORE_FRAME_SAMPLE = 50_000
@@ -86,42 +87,18 @@ def timed(label: str, results: list[tuple[str, float, str]], work, note: str = "
     return value
 
 
-@dataclass(frozen=True)
-class BenchTrainingConfig(TrainingConfig):
-    """The project's training settings, plus an optional cap on tree depth to compare."""
-
-    max_depth: int | None = None
-
-    def lightgbm_params(self) -> dict[str, object]:
-        params = super().lightgbm_params()
-        if self.max_depth is not None:
-            params["max_depth"] = self.max_depth
-        return params
-
-
-def run(
-    members: int,
-    threads: int,
-    rounds: int,
-    tree: dict[str, int] | None = None,
-    max_depth: int | None = None,
-) -> list[tuple[str, float, str]]:
-    """Time training and each part of scoring; rows of (step, seconds, note). ``tree``
-    overrides the model's num_leaves, ``max_depth`` caps the trees (defaults: the project's)."""
+def run(members: int, config: TrainingConfig) -> list[tuple[str, float, str]]:
+    """Time training and each part of scoring; rows of (step, seconds, note)."""
     results: list[tuple[str, float, str]] = []
     frame = timed("build the synthetic frame", results, lambda: synthetic_frame(members))
-    config = BenchTrainingConfig(
-        num_threads=threads, num_boost_round=rounds, max_depth=max_depth, **(tree or {})
-    )
     booster, best = timed("train (fit_booster)", results, lambda: fit_booster(frame, config))
     results[-1] = (*results[-1][:2], f"{booster.current_iteration()} trees, best {best}")
     features = frame.drop("label")
     matrix = timed("feature matrix (to_matrix)", results, lambda: to_matrix(features))
-    scores = timed("predict (score)", results, lambda: booster.predict(matrix))
-    contributions = timed(
-        "pred_contrib (per-feature contributions)",
+    scores, contributions = timed(
+        "scores and per-feature contributions (pred_contrib)",
         results,
-        lambda: booster.predict(matrix, pred_contrib=True)[:, :-1],
+        lambda: scores_and_contributions(booster, matrix),
     )
     templates = load_templates()
     timed(
@@ -130,7 +107,7 @@ def run(
         lambda: reason_columns(features, FEATURE_NAMES, contributions, templates),
     )
     total = sum(seconds for step, seconds, _ in results[2:])
-    results.append(("scoring + reasons (the four steps above)", total, "sum"))
+    results.append(("scoring + reasons (the three steps above)", total, "sum"))
     # The project's one scoring function, end to end, on a slice (its parts are timed above).
     model = LoadedModel("bench", "synthetic", booster, FEATURE_NAMES, band_thresholds(scores))
     sample = features.head(SCORE_FRAME_SAMPLE)
@@ -143,19 +120,14 @@ def run(
     return results
 
 
-def report(
-    members: int,
-    threads: int,
-    results: list[tuple[str, float, str]],
-    tree: dict[str, int] | None = None,
-    max_depth: int | None = None,
-) -> str:
+def report(members: int, config: TrainingConfig, results: list[tuple[str, float, str]]) -> str:
     """The timings as Markdown, with scoring throughput in members per second."""
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     lines = [
         f"ML speed on SYNTHETIC data: {members:,} members x {len(FEATURE_NAMES)} features "
-        f"(THE feature list), LightGBM num_threads={threads}, trees: "
-        f"{tree or 'project defaults'}, max_depth {max_depth or 'unlimited'}; "
+        f"(THE feature list), LightGBM num_threads={config.num_threads}, "
+        f"num_leaves={config.num_leaves}, max_depth={config.max_depth}, "
+        f"learning_rate={config.learning_rate}, at most {config.num_boost_round} rounds; "
         f"{platform.processor() or 'cpu'}, "
         f"{os.cpu_count()} cores, load average at the end {load}",
         "",
@@ -172,13 +144,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=1_000_000)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--rounds", type=int, default=200)
-    parser.add_argument("--num-leaves", type=int, default=None, help="override the model's")
-    parser.add_argument("--max-depth", type=int, default=None, help="LightGBM max_depth")
+    parser.add_argument("--rounds", type=int, default=TrainingConfig.num_boost_round)
+    parser.add_argument("--num-leaves", type=int, default=TrainingConfig.num_leaves)
+    parser.add_argument("--max-depth", type=int, default=TrainingConfig.max_depth)
+    parser.add_argument("--learning-rate", type=float, default=TrainingConfig.learning_rate)
     args = parser.parse_args(argv)
-    tree = {"num_leaves": args.num_leaves} if args.num_leaves else {}
-    results = run(args.members, args.threads, args.rounds, tree, args.max_depth)
-    print(report(args.members, args.threads, results, tree, args.max_depth))
+    config = TrainingConfig(
+        num_threads=args.threads,
+        num_boost_round=args.rounds,
+        num_leaves=args.num_leaves,
+        max_depth=args.max_depth,
+        learning_rate=args.learning_rate,
+    )
+    results = run(args.members, config)
+    print(report(args.members, config, results))
     return 0
 
 

@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from dagster_project.defs.warehouse.project import DBT_BUILD_COMMAND
 from dagster_project.settings import DBT_PROJECT_DIR
 
 PYTHON = sys.executable
@@ -77,7 +78,8 @@ def run_stage(name: str, argv: list[str], env: dict[str, str], cwd: Path | None 
 
 
 def dbt_build(first: str, last: str, full_refresh: bool = False) -> list[str]:
-    argv = [str(BIN / "dbt"), "build", "--vars", json.dumps({"min_date": first, "max_date": last})]
+    window = json.dumps({"min_date": first, "max_date": last})
+    argv = [str(BIN / "dbt"), *DBT_BUILD_COMMAND, "--vars", window]
     return argv + (["--full-refresh"] if full_refresh else [])
 
 

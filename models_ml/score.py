@@ -84,18 +84,26 @@ def assign_bands(scores: np.ndarray, thresholds: dict[str, float]) -> np.ndarray
     )
 
 
+def scores_and_contributions(
+    booster: lgb.Booster, matrix: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The probability and the per-feature contributions of each row, from one pass over the
+    trees: a binary model's contributions plus its expected value (``pred_contrib``'s last
+    column) add up to the row's log-odds, so a second ``predict`` would only repeat the work."""
+    if matrix.shape[0] == 0:
+        return np.empty(0), np.empty((0, matrix.shape[1]))
+    contributions = booster.predict(matrix, pred_contrib=True)
+    log_odds = contributions.sum(axis=1)
+    return 1.0 / (1.0 + np.exp(-log_odds)), contributions[:, :-1]
+
+
 def score_frame(
     frame: pl.DataFrame, model: LoadedModel, templates: ReasonTemplates
 ) -> pl.DataFrame:
     """Scores of the rows of a feature frame (keys + features): the ``ml.member_scores``
     columns except ``scored_at``."""
     matrix = to_matrix(frame, model.feature_names)
-    if frame.height == 0:
-        scores = np.empty(0)
-        contributions = np.empty((0, len(model.feature_names)))
-    else:
-        scores = model.booster.predict(matrix)
-        contributions = model.booster.predict(matrix, pred_contrib=True)[:, :-1]
+    scores, contributions = scores_and_contributions(model.booster, matrix)
     reasons = reason_columns(frame, model.feature_names, contributions, templates)
     keys = frame.select("member_id", "as_of_date")
     return pl.concat(

@@ -41,8 +41,14 @@ class TrainingConfig:
     num_boost_round: int = 600
     early_stopping_rounds: int = 40
     fallback_rounds: int = 100
-    learning_rate: float = 0.05
-    num_leaves: int = 31
+    # Shallow trees (two splits deep) at a higher learning rate: the per-member reasons come
+    # from pred_contrib (TreeSHAP), whose cost grows with trees x leaves x depth squared, and
+    # scoring 1M members with reasons must stay well under a minute. On the simulator they
+    # score as well as 31-leaf trees for potential VIP and 0.017 ROC-AUC lower for churn
+    # (docs/models.md); bench/ml_speed.py --num-leaves/--max-depth compares settings.
+    learning_rate: float = 0.2
+    num_leaves: int = 3
+    max_depth: int = 2
     min_data_in_leaf: int = 50
 
     def lightgbm_params(self) -> dict[str, object]:
@@ -50,6 +56,7 @@ class TrainingConfig:
             "objective": "binary",
             "learning_rate": self.learning_rate,
             "num_leaves": self.num_leaves,
+            "max_depth": self.max_depth,
             "min_data_in_leaf": self.min_data_in_leaf,
             "feature_fraction": 0.9,
             "bagging_fraction": 0.8,

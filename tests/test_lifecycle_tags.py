@@ -132,6 +132,10 @@ def test_every_model_unit_test_and_data_test_passes(warehouse: Warehouse):
     lifecycle_unit_tests = {uid for uid in ran if uid.startswith("unit_test.vip_panorama.fct_")}
     assert len(lifecycle_unit_tests) >= 4
     assert any("assert_lifecycle_events_match_daily_stage" in uid for uid in ran)
+    # the incremental path's unit test runs here, after the model is built (see its yml)
+    assert any(
+        "lifecycle_incremental_run_carries_stage_from_its_own_last_day" in uid for uid in ran
+    )
 
 
 def test_one_stage_per_member_day_up_to_the_last_day(warehouse: Warehouse):

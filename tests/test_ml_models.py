@@ -33,6 +33,7 @@ from models_ml.features import (
     POTENTIAL_VIP,
     ModelSpec,
     read_feature_frame,
+    to_matrix,
 )
 from models_ml.reasons import load_templates, reason_columns
 from models_ml.registry import (
@@ -40,7 +41,13 @@ from models_ml.registry import (
     NoChampionError,
     promote_if_better,
 )
-from models_ml.score import BANDS, LoadedModel, score_frame, write_scores
+from models_ml.score import (
+    BANDS,
+    LoadedModel,
+    score_frame,
+    scores_and_contributions,
+    write_scores,
+)
 from models_ml.train import (
     NotEnoughDataError,
     TrainingConfig,
@@ -246,6 +253,20 @@ def test_reasons_are_sentences_in_both_languages(
         assert len(english) == len(chinese) == len(codes)
         assert all("{" not in s and "}" not in s and s[0].isalnum() for s in english)
         assert all(CJK.search(s) for s in chinese)
+
+
+def test_scores_are_the_models_probabilities(
+    short_label_warehouse: Settings, trained: TrainingResult
+):
+    """Scoring takes the probability from the contributions' sum (one pass over the trees):
+    it must be exactly what the booster predicts, and the reasons its contributions."""
+    frame = day_frame(short_label_warehouse, POTENTIAL_VIP, SCORING_DAY)
+    matrix = to_matrix(frame, FEATURE_NAMES)
+    scores, contributions = scores_and_contributions(trained.booster, matrix)
+    assert len(scores) == frame.height > 0
+    np.testing.assert_allclose(scores, trained.booster.predict(matrix), rtol=1e-9, atol=1e-12)
+    expected = trained.booster.predict(matrix, pred_contrib=True)[:, :-1]
+    np.testing.assert_array_equal(contributions, expected)
 
 
 def test_a_reason_carries_the_members_own_value():

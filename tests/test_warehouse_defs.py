@@ -148,8 +148,8 @@ def test_a_run_whose_resources_point_elsewhere_than_panorama_home_fails(tmp_path
 
 
 def _vars(args: list[str]) -> dict[str, str]:
-    assert args[:2] == ["build", "--vars"]
-    return json.loads(args[2])
+    assert args[:4] == ["build", "--exclude-resource-type", "unit_test", "--vars"]
+    return json.loads(args[4])
 
 
 def test_one_partition_is_one_inclusive_day():
@@ -175,7 +175,7 @@ def test_window_bounds_are_read_as_shanghai_days_whatever_their_offset():
 
 
 def test_no_window_builds_everything_with_the_project_defaults():
-    assert dbt_build_args(None) == ["build"]
+    assert dbt_build_args(None) == ["build", "--exclude-resource-type", "unit_test"]
 
 
 def test_every_asset_explains_itself_in_the_ui():

@@ -76,6 +76,7 @@ class TrainingRunConfig(dg.Config):
     early_stopping_rounds: int = TrainingConfig.early_stopping_rounds
     learning_rate: float = TrainingConfig.learning_rate
     num_leaves: int = TrainingConfig.num_leaves
+    max_depth: int = TrainingConfig.max_depth
     min_data_in_leaf: int = TrainingConfig.min_data_in_leaf
     seed: int = TrainingConfig.seed
 

@@ -18,6 +18,7 @@ from dagster_dbt import (
 )
 
 from dagster_project.defs.warehouse.project import (
+    DBT_BUILD_COMMAND,
     dbt_project,
     prepare_manifest_if_dev,
     require_manifest,
@@ -33,17 +34,18 @@ SNAPSHOT_GROUP = "marts"
 
 
 def dbt_build_args(partition_time_window: dg.TimeWindow | None) -> list[str]:
-    """The dbt arguments for one run: ``build``, with the run's days as inclusive local dates.
+    """The dbt arguments for one run: ``build`` (without unit tests, see DBT_BUILD_COMMAND), with
+    the run's days as inclusive local dates.
 
     A partition window is half-open, ``[start, end)``, in Asia/Shanghai time; dbt receives
     ``min_date`` (the first day) and ``max_date`` (the last day) as vars. Without a window
     the project's defaults apply, which cover all history.
     """
     if partition_time_window is None:
-        return ["build"]
+        return [*DBT_BUILD_COMMAND]
     first_day, last_day = window_bounds(partition_time_window)
     window_vars = {"min_date": first_day.isoformat(), "max_date": last_day.isoformat()}
-    return ["build", "--vars", json.dumps(window_vars)]
+    return [*DBT_BUILD_COMMAND, "--vars", json.dumps(window_vars)]
 
 
 class PanoramaDbtTranslator(DagsterDbtTranslator):

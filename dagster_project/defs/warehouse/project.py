@@ -23,6 +23,11 @@ log = logging.getLogger(__name__)
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
+# The `dbt build` of a Dagster run (and of bench/warehouse.py, which measures it): unit tests
+# check the SQL's logic on fixed rows, not the day's data, so they run in the test suite
+# (tests/ builds with them) and not in every production run, as dbt's docs advise.
+DBT_BUILD_COMMAND = ("build", "--exclude-resource-type", "unit_test")
+
 # The artifacts `dbt parse` leaves that later invocations reuse: the manifest dagster-dbt reads
 # and the partial-parse cache that dagster-dbt copies into each run's own target folder.
 _PREPARED_ARTIFACTS = ("manifest.json", "partial_parse.msgpack")

@@ -24,10 +24,16 @@
     Incremental by day: a run rewrites [rebuild_from_date, last_data_date] (int_lifecycle_window).
     Rolling login counts come from int_member_daily_activity as running sums of +/- deltas (a
     login adds to the window on its day and leaves it a window later): a run reads two activity
-    windows before the days it computes, plus one aggregate for the last login before them, not
-    the whole member x day history. Stages are computed from lifecycle_returned_days days before
-    the rewritten ones so that is_returned sees the returns inside its look-back. Every row
-    depends only on data up to its day, so a day-by-day build equals one full refresh.
+    windows before the days it computes (a first or full build also one aggregate for the last
+    login before them), not the whole member x day history. Every row depends only on data up
+    to its day, so a day-by-day build equals one full refresh.
+    is_returned needs the stage of the day before each computed day and the returns of the last
+    lifecycle_returned_days days. An incremental run takes them, with the last login and the
+    window counts, from the model's own row of the day before the rewritten ones ({{ this }},
+    written by an earlier run from the same data: days before the window are never rewritten)
+    and computes only the rewritten days, from the login deltas dated inside them. A first or
+    full build (and the unit tests) computes from lifecycle_returned_days days before the
+    rewritten ones instead.
 -#}
 {%- set activity_window = var('lifecycle_activity_window_days') | int -%}
 {%- set returned_days = var('lifecycle_returned_days') | int -%}
@@ -79,20 +85,55 @@ day_numbers as (
 
 ),
 
--- The days whose stage this run computes: the rebuilt days plus the returned look-back.
+-- The days whose stage this run computes: the rebuilt days, plus the returned look-back unless
+-- the model's own row of the day before carries it (incremental runs).
 run_window as (
 
     select
         lifecycle_window.rebuild_from_date,
         lifecycle_window.last_data_date,
-        greatest(
-            lifecycle_window.first_data_date,
-            cast(
-                {{ dbt.dateadd('day', -returned_days, 'lifecycle_window.rebuild_from_date') }}
-                as date
-            )
-        ) as compute_from_date
+        {% if is_incremental() -%}
+            lifecycle_window.rebuild_from_date as compute_from_date
+        {%- else -%}
+            greatest(
+                lifecycle_window.first_data_date,
+                cast(
+                    {{ dbt.dateadd('day', -returned_days, 'lifecycle_window.rebuild_from_date') }}
+                    as date
+                )
+            ) as compute_from_date
+        {%- endif %}
     from lifecycle_window
+
+),
+
+-- Incremental runs: each member's row of the day before the computed days. Its
+-- last_returned_date is set only for a return inside the look-back as of that day.
+carried_days as (
+
+    {% if is_incremental() -%}
+        select
+            previous_days.member_id,
+            previous_days.stage,
+            previous_days.last_returned_date,
+            previous_days.last_login_date,
+            previous_days.login_count_30d,
+            previous_days.login_count_prev_30d
+        from {{ this }} as previous_days
+        cross join run_window
+        where
+            previous_days.as_of_date
+            = cast({{ dbt.dateadd('day', -1, 'run_window.compute_from_date') }} as date)
+    {%- else -%}
+        select
+            cast(null as varchar) as member_id,
+            cast(null as varchar) as stage,  -- noqa: RF04
+            cast(null as date) as last_returned_date,
+            cast(null as date) as last_login_date,
+            cast(null as bigint) as login_count_30d,
+            cast(null as bigint) as login_count_prev_30d
+        where false
+    {%- endif %}
 
 ),
 
@@ -135,13 +176,21 @@ login_days as (
 -- Last login before the computed days: the running maximum below starts from it.
 earlier_last_logins as (
 
-    select
-        login_days.member_id,
-        max(login_days.activity_date) as last_login_date
-    from login_days
-    cross join run_window
-    where login_days.activity_date < run_window.compute_from_date
-    group by login_days.member_id
+    {% if is_incremental() -%}
+        select
+            carried_days.member_id,
+            carried_days.last_login_date
+        from carried_days
+        where carried_days.last_login_date is not null
+    {%- else -%}
+        select
+            login_days.member_id,
+            max(login_days.activity_date) as last_login_date
+        from login_days
+        cross join run_window
+        where login_days.activity_date < run_window.compute_from_date
+        group by login_days.member_id
+    {%- endif %}
 
 ),
 
@@ -183,15 +232,17 @@ shifted_logins as (
     from login_days
     cross join delta_offsets
     cross join run_window
+    -- From two windows before the first computed day: a login of that day leaves the prior
+    -- window on it. (Earlier logins are out of both windows by then.)
     where
-        login_days.activity_date > cast(
+        login_days.activity_date >= cast(
             {{ dbt.dateadd('day', -2 * activity_window, 'run_window.compute_from_date') }} as date
         )
 
 ),
 
 -- Deltas dated before the first computed day are carried into that day: their sum is the
--- windows' opening value.
+-- windows' opening value (incremental runs: the counts of the carried row).
 login_deltas as (
 
     select
@@ -207,7 +258,24 @@ login_deltas as (
         end as login_date
     from shifted_logins
     cross join run_window
-    where shifted_logins.delta_date <= run_window.last_data_date
+    where
+        shifted_logins.delta_date <= run_window.last_data_date
+        {%- if is_incremental() %}
+            -- The carried row's counts hold the deltas before the computed days.
+            and shifted_logins.delta_date >= run_window.compute_from_date
+        {%- endif %}
+
+    union all
+
+    -- Incremental runs: the carried row's counts open the windows on the first computed day.
+    select
+        carried_days.member_id,
+        run_window.compute_from_date as as_of_date,
+        carried_days.login_count_30d as current_delta,
+        carried_days.login_count_prev_30d as prior_delta,
+        cast(null as date) as login_date
+    from carried_days
+    cross join run_window
 
 ),
 
@@ -342,17 +410,21 @@ staged as (
 
 ),
 
+-- The stage of the day before: the previous computed day, or the carried row on the first.
 return_days as (
 
     select
         staged.*,
+        carried_days.last_returned_date as carried_returned_date,
         case
             when
-                lag(staged.stage) over member_days_ordered = 'churned'
+                coalesce(lag(staged.stage) over member_days_ordered, carried_days.stage)
+                = 'churned'
                 and staged.stage != 'churned'
                 then staged.as_of_date
         end as returned_date
     from staged
+    left join carried_days on staged.member_id = carried_days.member_id
     window member_days_ordered as (
         partition by staged.member_id
         order by staged.as_of_date
@@ -364,10 +436,14 @@ with_last_return as (
 
     select
         return_days.*,
-        max(return_days.returned_date) over (
-            partition by return_days.member_id
-            order by return_days.as_of_date
-            rows between unbounded preceding and current row
+        -- A return on a computed day is later than any carried one.
+        coalesce(
+            max(return_days.returned_date) over (
+                partition by return_days.member_id
+                order by return_days.as_of_date
+                rows between unbounded preceding and current row
+            ),
+            return_days.carried_returned_date
         ) as last_returned_date
     from return_days
 

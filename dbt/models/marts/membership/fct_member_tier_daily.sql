@@ -12,7 +12,10 @@
     quarter-to-date consumption, the pre-downgrade warning and the distance to the next tier.
     Incremental by day over [min_date - late_arrival_days, max_date]. Sums over long windows
     (365 days, the quarter, all history) are differences of cumulative totals, looked up as of
-    a day by carrying each member's running total forward over the days asked for.
+    a day by carrying each member's running total forward over the days asked for. Only the days
+    that change a total (consumption or a conversion) enter the running totals, and the counted
+    consumption (the smaller of the rolling and since-count sums) takes one look-up: both are
+    exact rewrites of the same sums, so the rows are those of the plain computation.
 -#}
 {%- set lookback_days = var('late_arrival_days') -%}
 {%- set rolling_days = var('tier_rolling_consumption_days') | int -%}
@@ -114,7 +117,9 @@ converted_days as (
 
 ),
 
--- Running totals on the days something happened.
+-- Running totals on the days something counted (consumption or a conversion). A day without
+-- either would repeat the previous total (0 before the first), which the running maximum below
+-- already carries: leaving those days out (three in four activity rows) changes no total.
 running_totals as (
 
     select
@@ -138,12 +143,17 @@ running_totals as (
         on
             daily_activity.member_id = converted_days.member_id
             and daily_activity.activity_date = converted_days.activity_date
-    where daily_activity.activity_date <= {{ partition_window_end() }}
+    where
+        daily_activity.activity_date <= {{ partition_window_end() }}
+        and (daily_activity.consumption_cny != 0 or converted_days.converted_points != 0)
 
 ),
 
--- The days each member-day needs a running total as of: itself, the day before its rolling
--- window, the day before its quarter and the day before its tier's consumption count starts.
+-- The days each member-day needs a running total as of: itself, the day before its quarter
+-- and the day before its counted consumption starts. That consumption runs over the rolling
+-- window but not from before the tier's count start: the total as of the later of the two days
+-- before them is the larger of the two totals (totals as of a day never decrease), so one
+-- lookup gives the smaller of the two sums.
 lookups as (
 
     select
@@ -151,18 +161,6 @@ lookups as (
         member_days.as_of_date,
         'today' as lookup_name,
         member_days.as_of_date as lookup_date
-    from member_days
-
-    union all
-
-    select
-        member_days.member_id,
-        member_days.as_of_date,
-        'before_rolling_window' as lookup_name,
-        cast(
-            {{ dbt.dateadd('day', -1 * rolling_days, 'member_days.as_of_date') }}
-            as date
-        ) as lookup_date
     from member_days
 
     union all
@@ -179,9 +177,12 @@ lookups as (
     select
         member_days.member_id,
         member_days.as_of_date,
-        'before_count' as lookup_name,
+        'before_counted' as lookup_name,
         cast(
-            {{ dbt.dateadd('day', -1, 'tier_history.consumption_counted_from') }} as date
+            greatest(
+                {{ dbt.dateadd('day', -1 * rolling_days, 'member_days.as_of_date') }},
+                {{ dbt.dateadd('day', -1, 'tier_history.consumption_counted_from') }}
+            ) as date
         ) as lookup_date
     from member_days
     inner join tier_history
@@ -243,11 +244,10 @@ as_of_totals as (
         max(case when lookup_name = 'today' then cumulative_cny end) as cumulative_cny,
         max(case when lookup_name = 'today' then cumulative_growth_points end)
             as cumulative_growth_points,
-        max(case when lookup_name = 'before_rolling_window' then cumulative_cny end)
-            as before_rolling_window_cny,
         max(case when lookup_name = 'before_quarter' then cumulative_cny end)
             as before_quarter_cny,
-        max(case when lookup_name = 'before_count' then cumulative_cny end) as before_count_cny
+        max(case when lookup_name = 'before_counted' then cumulative_cny end)
+            as before_counted_cny
     from carried_forward
     where is_lookup = 1
     group by member_id, as_of_date
@@ -265,10 +265,8 @@ member_day_tiers as (
         tier_history.tier_rank,
         as_of_totals.cumulative_cny - as_of_totals.before_quarter_cny
             as quarter_to_date_consumption_cny,
-        least(
-            as_of_totals.cumulative_cny - as_of_totals.before_rolling_window_cny,
-            as_of_totals.cumulative_cny - as_of_totals.before_count_cny
-        ) as counted_consumption_cny,
+        as_of_totals.cumulative_cny - as_of_totals.before_counted_cny
+            as counted_consumption_cny,
         as_of_totals.cumulative_growth_points
     from member_days
     inner join as_of_totals

@@ -8,8 +8,10 @@
     or expired). Lots are used up in earning order, so the points of every lot earned on or
     before a day are gone once the removed total reaches the cumulative earnings of that day;
     an expiry removes what is left of them. Because a flagged overspend removes less than it
-    asks for, the removed total is a running state, carried along each member's movements by a
-    recursive CTE.
+    asks for, the removed total is a running state, carried along each member's removals
+    (spend, convert, expire) by a recursive CTE; an earning leaves it as it is, so an earning
+    row takes the total after the last removal before it (none: 0). The recursion then runs as
+    many steps as a member has removals, not movements, with the same result.
 -#}
 
 with recursive
@@ -154,65 +156,81 @@ movements as (
 ),
 
 -- Each member's movements in order: expiries at 00:00 first, then earnings before spending at
--- the same instant. earned_so_far is what the member has earned up to and including the row.
+-- the same instant. earned_so_far is what the member has earned up to and including the row,
+-- removal_seq how many removals (movements other than earnings) it is or follows.
 ordered_movements as (
 
     select
         movements.*,
-        row_number() over (
-            partition by movements.member_id
-            order by
-                movements.movement_at,
-                case movements.movement_type when 'expire' then 0 when 'earn' then 1 else 2 end,
-                movements.source_id
-        ) as movement_seq,
+        row_number() over member_movements as movement_seq,
         sum(case when movements.movement_type = 'earn' then movements.points_requested else 0 end)
-            over (
-                partition by movements.member_id
-                order by
-                    movements.movement_at,
-                    case
-                    movements.movement_type when 'expire' then 0 when 'earn' then 1 else 2
-                    end,
-                    movements.source_id
-                rows between unbounded preceding and current row
-            ) as earned_so_far
+            over (member_movements rows between unbounded preceding and current row)
+            as earned_so_far,
+        cast(
+            sum(case when movements.movement_type = 'earn' then 0 else 1 end)
+                over (member_movements rows between unbounded preceding and current row)
+            as bigint
+        ) as removal_seq
     from movements
+    window member_movements as (
+        partition by movements.member_id
+        order by
+            movements.movement_at,
+            case movements.movement_type when 'expire' then 0 when 'earn' then 1 else 2 end,
+            movements.source_id
+    )
 
 ),
 
--- removed_after: points spent, converted or expired up to and including the movement.
+removals as (
+
+    select * from ordered_movements
+    where movement_type != 'earn'
+
+),
+
+-- removed_after: points spent, converted or expired up to and including the removal
+-- (removal_seq 0: none yet). dropped_expiries counts the expiries so far that move nothing
+-- (what they would expire is used already): the ledger leaves them out.
 running_removed as (
 
     select
         member_id,
-        0 as movement_seq,
+        cast(0 as bigint) as removal_seq,
         cast(0 as bigint) as removed_before,
-        cast(0 as bigint) as removed_after
+        cast(0 as bigint) as removed_after,
+        cast(0 as bigint) as dropped_expiries
     from ordered_movements
     where movement_seq = 1
 
     union all
 
     select
-        ordered_movements.member_id,
-        ordered_movements.movement_seq,
+        removals.member_id,
+        removals.removal_seq,
         previous.removed_after as removed_before,
         case
-            when ordered_movements.movement_type = 'expire'
-                then greatest(previous.removed_after, ordered_movements.points_requested)
-            when ordered_movements.movement_type in ('spend', 'convert')
+            when removals.movement_type = 'expire'
+                then greatest(previous.removed_after, removals.points_requested)
+            when removals.movement_type in ('spend', 'convert')
                 then previous.removed_after + least(
-                    ordered_movements.points_requested,
-                    ordered_movements.earned_so_far - previous.removed_after
+                    removals.points_requested,
+                    removals.earned_so_far - previous.removed_after
                 )
             else previous.removed_after
-        end as removed_after
+        end as removed_after,
+        previous.dropped_expiries + case
+            when
+                removals.movement_type = 'expire'
+                and removals.points_requested <= previous.removed_after
+                then 1
+            else 0
+        end as dropped_expiries
     from running_removed as previous
-    inner join ordered_movements
+    inner join removals
         on
-            previous.member_id = ordered_movements.member_id
-            and previous.movement_seq + 1 = ordered_movements.movement_seq
+            previous.member_id = removals.member_id
+            and previous.removal_seq + 1 = removals.removal_seq
 
 ),
 
@@ -220,7 +238,8 @@ ledger as (
 
     select
         ordered_movements.member_id,
-        ordered_movements.movement_seq,
+        -- the place among the movements the ledger keeps
+        ordered_movements.movement_seq - running_removed.dropped_expiries as movement_seq,
         ordered_movements.source_id,
         ordered_movements.movement_at,
         ordered_movements.movement_date,
@@ -239,10 +258,11 @@ ledger as (
         and ordered_movements.points_requested
         > ordered_movements.earned_so_far - running_removed.removed_before as is_overspend
     from ordered_movements
+    -- an earning takes the state of the last removal before it, where it stays
     inner join running_removed
         on
             ordered_movements.member_id = running_removed.member_id
-            and ordered_movements.movement_seq = running_removed.movement_seq
+            and ordered_movements.removal_seq = running_removed.removal_seq
 
 ),
 
@@ -261,7 +281,7 @@ final as (
         cast(balance_after as bigint) as balance_after,
         is_overspend,
         source_id,
-        row_number() over (partition by member_id order by movement_seq) as movement_seq
+        cast(movement_seq as bigint) as movement_seq
     from ledger
     -- an expiry date whose points were all used already moves nothing
     where not (movement_type = 'expire' and points = 0)
