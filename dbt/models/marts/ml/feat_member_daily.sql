@@ -88,15 +88,23 @@
 {%- set population_stages = "'" ~ var('ml_churn_population_stages') | join("', '") ~ "'" -%}
 {%- set role_order = var('tags_guild_role_order') -%}
 {%- set security_types = "'" ~ var('tags_security_event_types') | join("', '") ~ "'" -%}
-{#- A member's values of a day: from daily activity, then from service events. -#}
-{%- set activity_value_columns = [
-    'login_count', 'session_minutes', 'consumption_cny', 'recharge_cny',
-    'refund_chargeback_cny', 'activity_join_count', 'points_spent',
-] -%}
+{#- A member's values of a day: from daily activity (column: expression, zero on a day without
+    a row), then from service events. -#}
+{%- set activity_values = {
+    'login_count': 'coalesce(daily_activity.login_count, 0)',
+    'session_minutes': 'coalesce(daily_activity.session_minutes, 0)',
+    'consumption_cny': 'coalesce(daily_activity.consumption_cny, 0)',
+    'recharge_cny': 'coalesce(daily_activity.recharge_cny, 0)',
+    'refund_chargeback_cny':
+        'coalesce(daily_activity.refund_cny, 0) + coalesce(daily_activity.chargeback_cny, 0)',
+    'activity_join_count': 'coalesce(daily_activity.activity_join_count, 0)',
+    'points_spent': 'coalesce(daily_activity.points_spent, 0)',
+} -%}
 {%- set service_value_columns = [
     'tickets_opened', 'tickets_resolved', 'survey_count', 'satisfaction_sum',
     'contacts_reached', 'security_events',
 ] -%}
+{%- set value_columns = (activity_values | list) + service_value_columns -%}
 
 with
 
@@ -348,39 +356,19 @@ earlier_open_tickets as (
         select
             daily_activity.member_id,
             daily_activity.activity_date as value_date,
-            coalesce(daily_activity.login_count, 0) as login_count,
-            coalesce(daily_activity.session_minutes, 0) as session_minutes,
-            coalesce(daily_activity.consumption_cny, 0) as consumption_cny,
-            coalesce(daily_activity.recharge_cny, 0) as recharge_cny,
-            coalesce(daily_activity.refund_cny, 0)
-            + coalesce(daily_activity.chargeback_cny, 0) as refund_chargeback_cny,
-            coalesce(daily_activity.activity_join_count, 0) as activity_join_count,
-            coalesce(daily_activity.points_spent, 0) as points_spent,
-            0 as tickets_opened,
-            0 as tickets_resolved,
-            0 as survey_count,
-            0 as satisfaction_sum,
-            0 as contacts_reached,
-            0 as security_events
+        {%- for column in value_columns %}
+            {{ activity_values.get(column, '0') }} as {{ column }}{{ "," if not loop.last }}
+        {%- endfor %}
         from daily_activity
         where {{ in_partition_window('daily_activity.activity_date', history_lookback_days) }}
         union all
         select
             service_days.member_id,
             service_days.event_date as value_date,
-            0 as login_count,
-            0 as session_minutes,
-            0 as consumption_cny,
-            0 as recharge_cny,
-            0 as refund_chargeback_cny,
-            0 as activity_join_count,
-            0 as points_spent,
-            service_days.tickets_opened,
-            service_days.tickets_resolved,
-            service_days.survey_count,
-            service_days.satisfaction_sum,
-            service_days.contacts_reached,
-            service_days.security_events
+        {%- for column in value_columns %}
+            {{ 'service_days.' ~ column if column in service_value_columns else '0' }}
+                as {{ column }}{{ "," if not loop.last }}
+        {%- endfor %}
         from service_days
         where {{ in_partition_window('service_days.event_date', history_lookback_days) }}
 
@@ -470,7 +458,7 @@ earlier_open_tickets as (
         select
             counted_days.member_id,
             counted_days.value_date,
-        {%- for column in activity_value_columns + service_value_columns %}
+        {%- for column in value_columns %}
             sum(counted_days.{{ column }}) as {{ column }}{{ "," if not loop.last }}
         {%- endfor %}
         from counted_days
@@ -574,20 +562,10 @@ earlier_open_tickets as (
             lifecycle_daily.stage as lifecycle_stage,
             lifecycle_daily.days_since_last_login,
             lifecycle_daily.days_since_registration,
-            coalesce(daily_activity.login_count, 0) as login_count,
-            coalesce(daily_activity.session_minutes, 0) as session_minutes,
-            coalesce(daily_activity.consumption_cny, 0) as consumption_cny,
-            coalesce(daily_activity.recharge_cny, 0) as recharge_cny,
-            coalesce(daily_activity.refund_cny, 0)
-            + coalesce(daily_activity.chargeback_cny, 0) as refund_chargeback_cny,
-            coalesce(daily_activity.activity_join_count, 0) as activity_join_count,
-            coalesce(daily_activity.points_spent, 0) as points_spent,
-            coalesce(service_days.tickets_opened, 0) as tickets_opened,
-            coalesce(service_days.tickets_resolved, 0) as tickets_resolved,
-            coalesce(service_days.survey_count, 0) as survey_count,
-            coalesce(service_days.satisfaction_sum, 0) as satisfaction_sum,
-            coalesce(service_days.contacts_reached, 0) as contacts_reached,
-            coalesce(service_days.security_events, 0) as security_events
+            {%- for column in value_columns %}
+                {{ activity_values.get(column, 'coalesce(service_days.' ~ column ~ ', 0)') }}
+                as {{ column }}{{ "," if not loop.last }}
+            {%- endfor %}
         from lifecycle_daily
         left join daily_activity
             on
