@@ -40,15 +40,12 @@ def default_log_path() -> Path:
 def point_at_home(home: Path, first_day: str) -> None:
     """Environment for this process and the dbt processes it starts, before Dagster loads:
     the partitions must start at the log's first day."""
+    from dagster_project.settings import TELEMETRY_OFF_ENV
+
     os.environ["PANORAMA_HOME"] = str(home)
     os.environ["DAGSTER_HOME"] = str(home / "dagster")
     os.environ["PANORAMA_PARTITION_START"] = first_day
-    for name, value in {
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
-        "DO_NOT_TRACK": "1",
-        "GX_ANALYTICS_ENABLED": "False",
-        "DAGSTER_DISABLE_TELEMETRY": "1",
-    }.items():
+    for name, value in TELEMETRY_OFF_ENV.items():
         os.environ.setdefault(name, value)
 
 

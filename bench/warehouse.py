@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dagster_project.defs.warehouse.project import DBT_BUILD_COMMAND
-from dagster_project.settings import DBT_PROJECT_DIR
+from dagster_project.settings import DBT_PROJECT_DIR, TELEMETRY_OFF_ENV
 
 PYTHON = sys.executable
 BIN = Path(sys.executable).parent
@@ -84,7 +84,7 @@ def dbt_build(first: str, last: str, full_refresh: bool = False) -> list[str]:
 
 
 def run(members: int, days: int, start: dt.date, home: Path) -> list[Stage]:
-    env = {**os.environ, "PANORAMA_HOME": str(home), "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"}
+    env = {**os.environ, **TELEMETRY_OFF_ENV, "PANORAMA_HOME": str(home)}
     first = start.isoformat()
     held_back = (start + dt.timedelta(days=days - 1)).isoformat()
     before = (start + dt.timedelta(days=days - 2)).isoformat()

@@ -15,7 +15,7 @@ from pathlib import Path
 from dagster_project.adapters.commands import register_adapter_commands
 from dagster_project.defs.exports.commands import register_export_commands
 from dagster_project.portal.commands import register_portal_commands
-from dagster_project.settings import Settings
+from dagster_project.settings import TELEMETRY_OFF_ENV, Settings
 
 log = logging.getLogger("panorama")
 
@@ -43,12 +43,7 @@ def _use_home(home: Path | None) -> Settings:
     settings = Settings.from_env()
     os.environ["PANORAMA_HOME"] = str(settings.home)
     os.environ.setdefault("DAGSTER_HOME", str(settings.dagster_home))
-    for name, value in {
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
-        "DO_NOT_TRACK": "1",
-        "GX_ANALYTICS_ENABLED": "False",
-        "DAGSTER_DISABLE_TELEMETRY": "1",
-    }.items():
+    for name, value in TELEMETRY_OFF_ENV.items():
         os.environ.setdefault(name, value)
     return settings
 

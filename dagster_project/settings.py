@@ -21,6 +21,15 @@ DEFAULT_MIN_TOLERATED_BAD_ROWS = 10
 # each run costs a fixed fraction of a second, and the batch is held in memory.
 DEFAULT_SUITE_BATCH_ROWS = 500_000
 
+# No usage reporting from the tools the pipeline starts (dbt, Dagster, great-expectations): the
+# CLI, the benchmarks and the tests set these before those tools load.
+TELEMETRY_OFF_ENV = {
+    "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+    "DO_NOT_TRACK": "1",
+    "GX_ANALYTICS_ENABLED": "False",
+    "DAGSTER_DISABLE_TELEMETRY": "1",
+}
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt"
 SEEDS_DIR = PROJECT_ROOT / "seeds"

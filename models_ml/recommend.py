@@ -110,6 +110,7 @@ class RecommenderConfig:
     num_boost_round: int = 150
     learning_rate: float = 0.05
     num_leaves: int = 31
+    min_data_in_leaf: int = 50
     # One thread: the model is small, and LightGBM's OpenMP threads slow down many times over
     # when the cores are busy with anything else.
     num_threads: int = 1
@@ -495,7 +496,7 @@ def _params(config: RecommenderConfig) -> dict:
         "objective": "binary",
         "learning_rate": config.learning_rate,
         "num_leaves": config.num_leaves,
-        "min_data_in_leaf": 50,
+        "min_data_in_leaf": config.min_data_in_leaf,
         "feature_fraction": 0.9,
         "bagging_fraction": 0.8,
         "bagging_freq": 1,

@@ -14,6 +14,7 @@ import polars as pl
 from models_ml.features import to_matrix
 from models_ml.reasons import ReasonTemplates, reason_columns
 from models_ml.registry import RegisteredModel
+from models_ml.tables import replace_rows
 
 SCORES_TABLE = "ml.member_scores"
 BANDS = ("high", "medium", "low")
@@ -141,16 +142,5 @@ def write_scores(
     rows = scores.with_columns(pl.lit(scored_at).cast(pl.Datetime("us", "UTC")).alias("scored_at"))
     rows = rows.select(SCORE_COLUMNS)
     ensure_scores_table(con)
-    con.execute("begin transaction")
-    try:
-        con.execute(
-            f"delete from {SCORES_TABLE} where as_of_date = ? and model = ?", [as_of_date, model]
-        )
-        con.register("new_scores", rows.to_arrow())
-        con.execute(f"insert into {SCORES_TABLE} select {', '.join(SCORE_COLUMNS)} from new_scores")
-        con.unregister("new_scores")
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
+    replace_rows(con, SCORES_TABLE, "as_of_date = ? and model = ?", [as_of_date, model], rows)
     return rows.height

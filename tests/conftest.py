@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from dagster_project.settings import TELEMETRY_OFF_ENV
+
 
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path, monkeypatch):
@@ -12,11 +14,6 @@ def isolated_home(tmp_path, monkeypatch):
     home = tmp_path / "panorama_home"
     monkeypatch.setenv("PANORAMA_HOME", str(home))
     monkeypatch.setenv("DAGSTER_HOME", str(home / "dagster"))
-    for name, value in {
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
-        "DO_NOT_TRACK": "1",
-        "GX_ANALYTICS_ENABLED": "False",
-        "DAGSTER_DISABLE_TELEMETRY": "1",
-    }.items():
+    for name, value in TELEMETRY_OFF_ENV.items():
         monkeypatch.setenv(name, value)
     return home

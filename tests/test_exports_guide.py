@@ -15,9 +15,8 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.defs.exports.publish import publish_warehouse
-from dagster_project.defs.warehouse.project import dbt_executable
 from dagster_project.settings import DBT_PROJECT_DIR, PROJECT_ROOT, Settings
-from tests.fixtures.warehouse import BuiltWarehouse
+from tests.fixtures.warehouse import BuiltWarehouse, dbt_command
 from tests.test_actions import (  # noqa: F401 - action_warehouse_fixture provides the fixture
     DAY,
     PREVIOUS_DAY,
@@ -44,22 +43,9 @@ def start_dbt_build(settings: Settings) -> subprocess.Popen:
     dbt's parse is most of the time anyway)."""
     target = settings.home / "dbt" / "writer"
     window = {"min_date": PREVIOUS_DAY.isoformat(), "max_date": DAY.isoformat()}
-    command = [
-        dbt_executable(),
-        "run",
-        "--select",
-        "fct_daily_actions",
-        "--vars",
-        json.dumps(window),
-        "--project-dir",
-        str(DBT_PROJECT_DIR),
-        "--profiles-dir",
-        str(DBT_PROJECT_DIR),
-        "--target-path",
-        str(target),
-        "--log-path",
-        str(target),
-    ]
+    command = dbt_command(
+        target, "run", "--select", "fct_daily_actions", "--vars", json.dumps(window)
+    )
     env = {**os.environ, "PANORAMA_HOME": str(settings.home)}
     return subprocess.Popen(
         command,

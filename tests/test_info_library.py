@@ -14,10 +14,9 @@ from dataclasses import dataclass
 import duckdb
 import pytest
 
-from dagster_project.defs.warehouse.project import dbt_executable
 from dagster_project.settings import DBT_PROJECT_DIR, Settings
 from dagster_project.simulator import SimulationConfig, simulate
-from tests.fixtures.warehouse import load_landing_days, simulated_days
+from tests.fixtures.warehouse import dbt_command, load_landing_days, simulated_days
 
 MEMBERS = 1000
 DAYS = 35
@@ -97,18 +96,7 @@ def plant_contacts(settings: Settings) -> tuple[str, str, str, str]:
 def run_dbt(settings: Settings, *args: str, dbt_vars: dict | None = None) -> dict:
     """A dbt command on the warehouse of ``settings``; returns run_results.json."""
     target = settings.home / "dbt" / f"target-{len(list(settings.home.glob('dbt/target-*')))}"
-    command = [
-        dbt_executable(),
-        *args,
-        "--project-dir",
-        str(DBT_PROJECT_DIR),
-        "--profiles-dir",
-        str(DBT_PROJECT_DIR),
-        "--target-path",
-        str(target),
-        "--log-path",
-        str(target),
-    ]
+    command = dbt_command(target, *args)
     if dbt_vars:
         command += ["--vars", json.dumps(dbt_vars)]
     env = {**os.environ, "PANORAMA_HOME": str(settings.home)}

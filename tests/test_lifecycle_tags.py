@@ -13,11 +13,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dagster_project.defs.warehouse.project import dbt_executable
 from dagster_project.settings import DBT_PROJECT_DIR, Settings
 from dagster_project.simulator import SimulationConfig, simulate
 from tests.fixtures.warehouse import (
     create_model_output_tables,
+    dbt_command,
     load_landing_days,
     simulated_days,
 )
@@ -67,18 +67,7 @@ def simulate_and_load_raw(settings: Settings) -> None:
 def run_dbt(settings: Settings, *args: str) -> dict:
     """One dbt command on the warehouse of ``settings``; returns its run_results.json."""
     target = settings.home / "dbt" / "target"
-    command = [
-        dbt_executable(),
-        *args,
-        "--project-dir",
-        str(DBT_PROJECT_DIR),
-        "--profiles-dir",
-        str(DBT_PROJECT_DIR),
-        "--target-path",
-        str(target),
-        "--log-path",
-        str(target),
-    ]
+    command = dbt_command(target, *args)
     env = {
         **os.environ,
         "PANORAMA_HOME": str(settings.home),

@@ -19,3 +19,15 @@
 {% macro in_partition_window(column, lookback_days=0) -%}
     {{ column }} between {{ partition_window_start(lookback_days) }} and {{ partition_window_end() }}
 {%- endmacro %}
+
+
+{#-
+    Pre-hook of a table rebuilt by day: an incremental run first deletes the rows of its window
+    days, so a day that now yields no rows does not keep its old ones (delete+insert alone only
+    replaces the days present in the new rows).
+-#}
+{% macro delete_window_rows(date_column) -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }} where {{ in_partition_window(date_column) }}
+    {%- endif -%}
+{%- endmacro %}

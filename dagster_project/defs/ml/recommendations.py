@@ -21,6 +21,7 @@ from dagster_project.partitions import daily_partitions, window_days
 from dagster_project.resources import WRITER_POOL
 from models_ml import recommend
 from models_ml.recommend import RECOMMENDATIONS_TABLE, ensure_recommendations_table
+from models_ml.tables import replace_rows
 
 RECOMMENDATIONS_KEY = dg.AssetKey(["ml", "member_recommendations"])
 # A range run retrains on the first day of each block of this many days.
@@ -47,19 +48,13 @@ def write_recommendations(
 ) -> None:
     """Replace the rows of ``days`` by ``rows`` in one transaction."""
     ensure_recommendations_table(con)
-    con.execute("begin transaction")
-    try:
-        con.execute(
-            f"delete from {RECOMMENDATIONS_TABLE} where as_of_date between ? and ?",
-            [min(days), max(days)],
-        )
-        con.register("new_recommendations", rows.select(recommend.OUTPUT_COLUMNS).to_arrow())
-        con.execute(f"insert into {RECOMMENDATIONS_TABLE} select * from new_recommendations")
-        con.unregister("new_recommendations")
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
+    replace_rows(
+        con,
+        RECOMMENDATIONS_TABLE,
+        "as_of_date between ? and ?",
+        [min(days), max(days)],
+        rows.select(recommend.OUTPUT_COLUMNS),
+    )
 
 
 def recommend_days(

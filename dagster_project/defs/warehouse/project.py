@@ -17,7 +17,7 @@ from pathlib import Path
 
 from dagster_dbt import DbtProject
 
-from dagster_project.settings import DBT_PROJECT_DIR, get_settings
+from dagster_project.settings import DBT_PROJECT_DIR, TELEMETRY_OFF_ENV, get_settings
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +74,8 @@ def prepare_dbt_manifest() -> Path:
 def _run_dbt_parse(target_dir: Path) -> None:
     env = {
         **os.environ,
+        **TELEMETRY_OFF_ENV,
         "PANORAMA_HOME": str(get_settings().home),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
     }
     command = [
         dbt_executable(),

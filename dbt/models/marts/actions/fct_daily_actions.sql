@@ -23,10 +23,7 @@
         incremental_strategy='delete+insert',
         unique_key='as_of_date',
         on_schema_change='fail',
-        pre_hook=[
-            "{% if is_incremental() %}delete from {{ this }}"
-            " where {{ in_partition_window('as_of_date') }}{% endif %}"
-        ],
+        pre_hook="{{ delete_window_rows('as_of_date') }}",
     )
 }}
 with

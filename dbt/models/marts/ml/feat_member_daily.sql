@@ -75,7 +75,8 @@
     the grid and window functions instead. Both give the same values (tests/test_incremental.py
     compares a day-by-day build with a full refresh). -#}
 {%- set sparse_max_days = 31 -%}
-{#- Days as year * 372 + month * 31 + day: never fewer than the real count of days. -#}
+{#- Days as year * 372 + month * 31 + day: never fewer than the real count of days. Plain
+    arithmetic, not modules.datetime: sqlfluff templates this file without dbt's context. -#}
 {%- set day_numbers = [] -%}
 {%- for date_var in ['min_date', 'max_date'] -%}
     {%- set date_parts = ((var(date_var) | string) ~ '-0-0').split('-') -%}
