@@ -16,82 +16,18 @@ from dagster_project.defs.warehouse.assets import dbt_run_artifacts_dir, warehou
 from dagster_project.resources import build_resources
 from dagster_project.settings import DBT_PROJECT_DIR, SEEDS_DIR, Settings
 from data_quality.contract import SOURCES
+from tests.fixtures.raw import (
+    DELIVERY_COLUMNS,
+    RAW_TYPES,
+    create_raw_tables,
+    insert_raw,
+    login,
+    member_version,
+)
 
 STAGING_DIR = DBT_PROJECT_DIR / "models" / "staging"
-RAW_TYPES = {
-    "string": "varchar",
-    "int": "bigint",
-    "float": "double",
-    "timestamp": "timestamptz",
-    "date": "date",
-}
-DELIVERY_COLUMNS = {
-    "_landing_date": "date",
-    "_source_file": "varchar",
-    "_line": "bigint",
-    "_loaded_at": "timestamptz",
-}
 PARTITION = "2025-03-02"
 EARLIER_DAY = "2025-03-01"
-
-
-# --- raw tables, following the raw warehouse conventions --------------------------------------
-
-
-def create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Every ``raw.<source>`` table, empty: contract columns in order, then the delivery ones."""
-    con.execute("create schema if not exists raw")
-    for source in SOURCES.values():
-        columns = {c.name: RAW_TYPES[c.dtype] for c in source.columns} | DELIVERY_COLUMNS
-        ddl = ", ".join(f"{name} {sql_type}" for name, sql_type in columns.items())
-        con.execute(f"create or replace table raw.{source.name} ({ddl})")
-
-
-def insert_raw(
-    con: duckdb.DuckDBPyConnection, source_name: str, landing_date: str, rows: list[dict]
-) -> None:
-    """Append ``rows`` as one delivery (one part file) of ``landing_date``; unset columns are
-    null, values are cast by the table's column types as ingestion would have typed them."""
-    names = SOURCES[source_name].column_names
-    loaded_at = f"{landing_date}T06:00:00+08:00"
-    source_file = f"{source_name}/dt={landing_date}/part-00000.csv"
-    for line, row in enumerate(rows, start=1):
-        unknown = set(row) - set(names)
-        assert not unknown, f"not columns of {source_name}: {unknown}"
-        values = [row.get(name) for name in names] + [landing_date, source_file, line, loaded_at]
-        placeholders = ", ".join("?" for _ in values)
-        con.execute(f"insert into raw.{source_name} values ({placeholders})", values)
-
-
-def login(login_id: str, login_at: str, **overrides: object) -> dict:
-    row = {
-        "login_id": login_id,
-        "member_id": "M0000001",
-        "game_code": "G01",
-        "server_id": "G01-S01",
-        "login_at": login_at,
-        "duration_min": 30,
-        "region": "SH",
-        "device_type": "PC",
-    }
-    return row | overrides
-
-
-def member_version(updated_at: str, **overrides: object) -> dict:
-    row = {
-        "member_id": "M0000001",
-        "updated_at": updated_at,
-        "registered_at": "2024-12-31T22:00:00+08:00",
-        "real_name": "张三",
-        "gender": "M",
-        "birth_date": "1990-05-01",
-        "region": "SH",
-        "occupation": "IT",
-        "phone": "138 0013 8000",
-        "email": "zhang@example.com",
-        "register_channel": "APP",
-    }
-    return row | overrides
 
 
 def write_raw_deliveries(warehouse: Path) -> None:

@@ -16,6 +16,7 @@ from dbt.contracts.graph.manifest import Manifest
 
 from dagster_project.settings import DBT_PROJECT_DIR
 from dagster_project.simulator import REDELIVERED, SimulationConfig, SimulationSummary, simulate
+from tests.fixtures.raw import create_raw_tables, insert_raw, login, member_version
 from tests.fixtures.warehouse import load_landing_days
 
 # Sixty days, as the issue asks; few members, since dbt's fixed cost per run dominates the time.
@@ -35,6 +36,7 @@ POST_ML = f"tag:{POST_ML_TAG}"
 VIEWS = "config.materialized:view"
 WINDOW_VARS = ("min_date", "max_date")
 STAGING_WINDOW_MACRO = "macro.vip_panorama.deliveries_of_window_keys"
+STAGING_STRATEGY = "replace_window_deliveries"
 
 
 def ingest_landing_day(warehouse: Path, landing_dir: Path, day: str) -> None:
@@ -241,6 +243,7 @@ def test_every_staging_table_recomputes_the_keys_its_window_redelivers(
     for name, node in staging.items():
         assert node.config.materialized == "incremental", name
         assert STAGING_WINDOW_MACRO in node.depends_on.macros, name
+        assert node.config.incremental_strategy == STAGING_STRATEGY, name
     # One macro serves all twelve; the sources re-delivered in this simulation exercise it.
     redelivered = {
         name
@@ -313,3 +316,79 @@ def test_day_by_day_builds_equal_one_full_refresh(
         # The case a lookback cannot cover: a member learnt of long after registering.
         assert members_known_late(con, "full_refresh", late_arrival_days()) > 0
         assert mismatches(con, sorted(incremental_models(manifest))) == {}
+
+
+def staging_rows(warehouse: Path) -> dict[str, list[tuple]]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return {
+            "logins": con.execute(
+                "select login_id, duration_minutes, cast(landing_date as varchar) "
+                "from staging.stg_logins__sessions order by login_id"
+            ).fetchall(),
+            "profiles": con.execute(
+                "select strftime(updated_at, '%d %H:%M'), email, cast(landing_date as varchar) "
+                "from staging.stg_members__profile_versions order by updated_at"
+            ).fetchall(),
+        }
+
+
+def test_a_day_delivered_again_without_some_rows_leaves_staging_as_a_full_refresh(
+    manifest: Manifest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Ingesting a landing day again replaces its raw rows. A key that the new delivery no
+    longer holds falls back to its older delivery, or leaves staging, in a one-day run too."""
+    first, second = "2026-01-01", "2026-01-02"
+    home = tmp_path / "home"
+    warehouse = home / "warehouse" / "panorama.duckdb"
+    warehouse.parent.mkdir(parents=True)
+    with duckdb.connect(str(warehouse)) as con:
+        create_raw_tables(con)
+        insert_raw(
+            con, "logins", first, [login("L1", "2026-01-01T20:00:00+08:00", duration_min=10)]
+        )
+        insert_raw(
+            con,
+            "logins",
+            second,
+            [
+                login("L1", "2026-01-01T20:00:00+08:00", duration_min=25),
+                login("L2", "2026-01-02T20:00:00+08:00"),
+                login("L3", "2026-01-02T21:00:00+08:00"),
+            ],
+        )
+        insert_raw(con, "members", first, [member_version("2026-01-01T09:00:00+08:00")])
+        insert_raw(
+            con,
+            "members",
+            second,
+            [
+                member_version("2026-01-01T09:00:00+08:00", email="new@example.com"),
+                member_version("2026-01-02T09:00:00+08:00"),
+            ],
+        )
+    dbt = Dbt(home, manifest, tmp_path / "dbt_target", monkeypatch)
+    staging = ["stg_logins__sessions", "stg_members__profile_versions"]
+
+    def run_day(day: str) -> None:
+        window = json.dumps({"min_date": day, "max_date": day})
+        dbt("run", "--select", *staging, "--vars", window)
+
+    run_day(first)
+    run_day(second)
+    assert [row[2] for row in staging_rows(warehouse)["logins"]] == [second] * 3
+
+    # The second day again, as the ingest assets load it: its old rows go, the new file comes in.
+    # L1's correction, L2 and both profile versions are no longer in it.
+    with duckdb.connect(str(warehouse)) as con:
+        for table in ("logins", "members"):
+            con.execute(f"delete from raw.{table} where _landing_date = ?", [second])
+        insert_raw(con, "logins", second, [login("L3", "2026-01-02T21:00:00+08:00")])
+    run_day(second)
+    one_day_run = staging_rows(warehouse)
+
+    assert one_day_run == {
+        "logins": [("L1", 10, first), ("L3", 30, second)],
+        "profiles": [("01 09:00", "zhang@example.com", first)],
+    }
+    dbt("run", "--select", *staging, "--full-refresh")
+    assert staging_rows(warehouse) == one_day_run

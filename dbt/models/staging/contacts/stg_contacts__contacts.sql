@@ -1,7 +1,7 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
+        incremental_strategy='replace_window_deliveries',
         unique_key=['contact_id'],
         on_schema_change='fail',
     )
